@@ -1,0 +1,67 @@
+# Dure — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test setup db browser-deps lint typecheck check-migrations test-postgres clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3-venv is missing; installing it with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && \
+	  $(PYTHON) -m venv $(VENV); }
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
+	@touch $@
+
+setup: $(VENV)/.installed
+
+db: setup
+	$(BIN)/dure migrate --noinput -v 0
+	$(BIN)/dure load-reference
+	$(BIN)/dure load-demo
+
+run: db
+	@echo
+	@echo "  Dure is starting on http://$(HOST):$(PORT)/"
+	@echo "  Demo accounts (password: dure-demo-2026):"
+	@echo "    admin (platform admin), center (support-centre staff), researcher (KITECH),"
+	@echo "    sme (SME representative), coop (chair of 세리오협동조합), member (member of 세리오협동조합),"
+	@echo "    supplier, seller, creator (marketplace roles)"
+	@echo
+	$(BIN)/dure runserver $(HOST):$(PORT)
+
+# Browser tests need Debian's chromium; install it when we can (root + apt), else they are
+# skipped with one line saying so.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	    || echo "could not install chromium: browser tests will be skipped"; \
+	fi
+
+test: setup browser-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: setup browser-deps
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy src/dure/*/services.py
+
+check-migrations: setup
+	$(BIN)/dure makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,32 @@
+"""Navigation per role, computed once per request."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dure.directory.access import roles_of
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    roles = roles_of(user)
+    items = [
+        (reverse("home"), _("홈")),
+        (reverse("directory:list"), _("기관 찾기")),
+        (reverse("directory:mou_list"), _("업무협약")),
+    ]
+    if roles.authenticated:
+        items.append((reverse("accounts:profile"), _("내 정보")))
+    if roles.platform_admin:
+        items.append((reverse("admin:index"), _("관리자")))
+    path = request.path
+    nav = [
+        {
+            "url": url,
+            "label": label,
+            "current": path == url or (url != "/" and path.startswith(url)),
+        }
+        for url, label in items
+    ]
+    return {"nav_items": nav, "roles": roles}

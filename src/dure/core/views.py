@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from dure.directory import selectors as directory_selectors
+from dure.directory.access import roles_of
+from dure.directory.models import Organisation, OrganisationKind
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """One home page, its sections chosen by the visitor's roles."""
+    roles = roles_of(request.user)
+    counts = directory_selectors.kind_counts(user=request.user)
+    cooperative_total = sum(
+        counts.get(k, 0)
+        for k in (
+            OrganisationKind.COOPERATIVE,
+            OrganisationKind.SOCIAL_COOPERATIVE,
+            OrganisationKind.WORKER_COOPERATIVE,
+            OrganisationKind.FEDERATION,
+            OrganisationKind.COUNCIL,
+        )
+    )
+    my_orgs = []
+    if roles.authenticated:
+        my_orgs = list(
+            Organisation.objects.filter(memberships__user=request.user).distinct().order_by("name")
+        )
+        memberships = {}
+        for role, org_id, _kind in roles.memberships:
+            memberships.setdefault(org_id, []).append(role)
+        for org in my_orgs:
+            org.my_roles = sorted(memberships.get(org.pk, []))
+            org.i_can_edit = org.pk in roles.editable_organisation_ids or roles.is_staff
+    return render(
+        request,
+        "core/home.html",
+        {
+            "counts": {
+                "cooperatives": cooperative_total,
+                "smes": counts.get(OrganisationKind.SME, 0),
+                "institutes": counts.get(OrganisationKind.RESEARCH_INSTITUTE, 0),
+                "centres": counts.get(OrganisationKind.SUPPORT_CENTRE, 0)
+                + counts.get(OrganisationKind.REGIONAL_CENTRE, 0),
+            },
+            "my_orgs": my_orgs,
+        },
+    )
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    from django.conf import settings
+
+    return render(request, "core/privacy.html", {"version": settings.DURE_PRIVACY_NOTICE_VERSION})
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@require_GET
+def ping(request: HttpRequest) -> HttpResponse:
+    """The framework floor for benchmarks: no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Platform admins read the append-only audit log."""
+    from django.core.paginator import Paginator
+    from django.http import Http404
+
+    from .models import AuditEvent
+
+    if not roles_of(request.user).platform_admin:
+        raise Http404
+    paginator = Paginator(AuditEvent.objects.order_by("-at", "-id"), 50)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "core/audit.html", {"page": page})

@@ -1,0 +1,181 @@
+"""The search API every app uses: index, remove, search, reindex.
+
+``index_document`` and ``remove_document`` must be called inside the transaction that changes
+the object, so data and index commit (or roll back) together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.safestring import SafeString
+
+from . import registry
+from .analysis import analyze, analyze_query
+from .backends import _check_keys, backend
+from .highlight import snippet
+from .models import SearchDocument
+
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    object_id: int
+    score: float
+    title: str
+    snippet: SafeString
+
+
+@dataclass
+class SearchResult:
+    query: str
+    tokens: tuple[str, ...]
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    relaxed: bool = False  # True when no document had every term and any-term matching was used
+
+
+def _normalise_filters(filters: Mapping[str, object] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in (filters or {}).items():
+        values = value if isinstance(value, list | tuple | set) else [value]
+        cleaned = [str(v) for v in values if v is not None and str(v) != ""]
+        if cleaned:
+            out[key] = sorted(set(cleaned))
+    return out
+
+
+def index_document(
+    *,
+    kind: str,
+    object_id: int,
+    title: str,
+    body: str = "",
+    filters: Mapping[str, object] | None = None,
+) -> SearchDocument:
+    doc_filters = _normalise_filters(filters)
+    _check_keys(doc_filters, [])
+    doc, _created = SearchDocument.objects.update_or_create(
+        kind=kind,
+        object_id=object_id,
+        defaults={
+            "title": title[:300],
+            "body": body,
+            "title_tokens": " ".join(analyze(title)),
+            "body_tokens": " ".join(analyze(body)),
+            "filters": doc_filters,
+        },
+    )
+    return doc
+
+
+def remove_document(*, kind: str, object_id: int) -> None:
+    SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
+
+
+def index_object(kind: str, obj) -> None:
+    """(Re)index one object of a registered kind, or remove it if it is no longer indexed."""
+    document = registry.get(kind).to_document(obj)
+    if document is None:
+        remove_document(kind=kind, object_id=obj.pk)
+    else:
+        index_document(
+            kind=kind,
+            object_id=obj.pk,
+            title=document.title,
+            body=document.body,
+            filters=document.filters,
+        )
+
+
+def search(
+    *,
+    query: str,
+    kinds: list[str] | None = None,
+    filters: Mapping[str, object] | None = None,
+    facets: list[str] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResult:
+    """Rank documents matching ``query``: every term first, any term if none has them all."""
+    tokens = analyze_query(query or "")
+    result = SearchResult(query=query, tokens=tokens)
+    if not tokens:
+        return result
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    norm_filters = _normalise_filters(filters)
+    facet_keys = list(facets or [])
+    _check_keys(norm_filters, facet_keys)
+    engine = backend()
+    mode = "and"
+    total, matches = engine.search(tokens, mode, kinds, norm_filters, limit, offset)
+    if total == 0 and len(tokens) > 1:
+        mode = "or"
+        result.relaxed = True
+        total, matches = engine.search(tokens, mode, kinds, norm_filters, limit, offset)
+    docs = SearchDocument.objects.in_bulk([m.document_id for m in matches])
+    result.total = total
+    result.hits = [
+        Hit(
+            kind=m.kind,
+            object_id=m.object_id,
+            score=round(m.score, 6),
+            title=docs[m.document_id].title,
+            snippet=snippet(docs[m.document_id].body or docs[m.document_id].title, tokens),
+        )
+        for m in matches
+        if m.document_id in docs
+    ]
+    for key in facet_keys:
+        # Facet counts for a key ignore that key's own filter (the usual drill-down behaviour).
+        others = {k: v for k, v in norm_filters.items() if k != key}
+        result.facets[key] = engine.facets(tokens, mode, kinds, others, key)
+    return result
+
+
+def reindex(
+    *,
+    kinds: list[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    batch_size: int = 500,
+) -> dict[str, int]:
+    """Rebuild the index of the given kinds (all by default). Returns documents per kind."""
+    counts: dict[str, int] = {}
+    for kind in registry.all_kinds():
+        if kinds and kind.name not in kinds:
+            continue
+        objects = list(kind.queryset())
+        total = len(objects)
+        done = 0
+        with transaction.atomic():
+            SearchDocument.objects.filter(kind=kind.name).delete()
+            batch: list[SearchDocument] = []
+            for obj in objects:
+                document = kind.to_document(obj)
+                if document is not None:
+                    batch.append(
+                        SearchDocument(
+                            kind=kind.name,
+                            object_id=obj.pk,
+                            title=document.title[:300],
+                            body=document.body,
+                            title_tokens=" ".join(analyze(document.title)),
+                            body_tokens=" ".join(analyze(document.body)),
+                            filters=_normalise_filters(document.filters),
+                        )
+                    )
+                done += 1
+                if len(batch) >= batch_size:
+                    SearchDocument.objects.bulk_create(batch)
+                    batch = []
+                if progress:
+                    progress(kind.name, done, total)
+            SearchDocument.objects.bulk_create(batch)
+        counts[kind.name] = SearchDocument.objects.filter(kind=kind.name).count()
+    return counts

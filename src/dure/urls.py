@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from dure.accounts.urls import auth_urlpatterns
+from dure.api.api import api
+from dure.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("privacy/", core_views.privacy, name="privacy"),
+    path("healthz", core_views.health, name="health"),
+    path("ping", core_views.ping, name="ping"),
+    path("accounts/", include(auth_urlpatterns)),
+    path("accounts/", include("dure.accounts.urls")),
+    path("directory/", include("dure.directory.urls")),
+    path("staff/", include("dure.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "dure.core.views.error_404"
+handler500 = "dure.core.views.error_500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

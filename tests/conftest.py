@@ -1,0 +1,70 @@
+"""Shared fixtures. The test database is created once per session with the reference data and
+the demo stories loaded; every test runs in a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("DURE_TESTING", "1")
+os.environ.setdefault("DEBUG", "true")
+
+DEMO_USERNAMES = [
+    "admin",
+    "center",
+    "researcher",
+    "sme",
+    "coop",
+    "member",
+    "supplier",
+    "seller",
+    "creator",
+]
+ROLES = ["anonymous", *DEMO_USERNAMES]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from dure.directory.demo import load_demo
+    from dure.directory.reference import load_all
+
+    with django_db_blocker.unblock():
+        load_all()
+        load_demo()
+
+
+@pytest.fixture(autouse=True)
+def _settings_for_tests(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AXES_ENABLED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def users(db):
+    from dure.accounts.models import User
+
+    return {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
+
+
+@pytest.fixture
+def client_for(client, users):
+    """client_for("sme") → a Django test client logged in as that demo user (or anonymous)."""
+    from django.test import Client
+
+    def make(role: str) -> Client:
+        c = Client()
+        if role != "anonymous":
+            c.force_login(users[role])
+        return c
+
+    return make
+
+
+@pytest.fixture
+def org(db):
+    """org("기술융합협동조합") → the organisation with that name."""
+    from dure.directory.models import Organisation
+
+    return lambda name: Organisation.objects.get(name=name)
