@@ -7,10 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from dure.core.append_only import create_statements, drop_statements
 from dure.core.audit import audit_record
-from dure.core.models import AuditEvent
+from dure.core.models import AuditEvent, PersonalDataAccess
 
 from .models import ApiToken, Consent, User
 
@@ -70,20 +72,39 @@ def api_token_authenticate(secret: str) -> User | None:
     return token.user
 
 
+# Audit objects whose label may be shown back to the person who acted on them: their own account,
+# tokens, consents and memberships, and organisations. Labels of anything else (another person,
+# someone else's membership) may name other people and are left out of an export.
+_OWN_OBJECT_TYPES = frozenset({"accounts.apitoken", "accounts.consent"})
+_PUBLIC_OBJECT_TYPES = frozenset({"directory.organisation", "directory.mou"})
+
+
 def account_export(*, user: User) -> dict[str, Any]:
-    """Everything Dure holds about this person, as JSON-friendly data."""
-    memberships = [
-        {
-            "organisation": m.organisation.name,
-            "role": m.role,
-            "title": m.title,
-            "granted_at": m.granted_at.isoformat(),
-        }
-        for m in user.memberships.select_related("organisation")
-    ]
+    """Everything Dure holds about this person, as JSON-friendly data — and nothing about
+    anybody else (activity on other people's records keeps only the kind and id of the record).
+    """
+    memberships = list(user.memberships.select_related("organisation"))
+    own = {
+        "accounts.user": {str(user.pk)},
+        "directory.membership": {str(m.pk) for m in memberships},
+    }
+
+    def label(event: AuditEvent) -> str:
+        if event.object_type in _OWN_OBJECT_TYPES or event.object_type in _PUBLIC_OBJECT_TYPES:
+            return event.object_repr
+        if event.object_id and event.object_id in own.get(event.object_type, ()):
+            return event.object_repr
+        return ""
+
     activity = [
-        {"at": e.at.isoformat(), "action": e.action, "object": e.object_repr}
-        for e in AuditEvent.objects.filter(actor=user).order_by("-at")[:1000]
+        {
+            "at": e.at.isoformat(),
+            "action": e.action,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+            "object": label(e),
+        }
+        for e in AuditEvent.objects.filter(actor=user).order_by("-at", "-id")[:1000]
     ]
     return {
         "exported_at": timezone.now().isoformat(),
@@ -107,11 +128,20 @@ def account_export(*, user: User) -> dict[str, Any]:
             }
             for c in user.consents.all()
         ],
-        "memberships": memberships,
+        "memberships": [
+            {
+                "organisation": m.organisation.name,
+                "role": m.role,
+                "title": m.title,
+                "granted_at": m.granted_at.isoformat(),
+            }
+            for m in sorted(memberships, key=lambda m: (m.organisation.name, m.role))
+        ],
         "api_tokens": [
             {
                 "name": t.name,
                 "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
             }
             for t in user.api_tokens.all()
@@ -121,15 +151,30 @@ def account_export(*, user: User) -> dict[str, Any]:
 
 
 @transaction.atomic
-def account_delete(*, user: User) -> None:
+def account_delete(*, user: User) -> User:
     """Erase personal data and deactivate. The row stays (anonymised) so that the audit trail
-    and records the law requires us to keep still point somewhere."""
+    and records the law requires us to keep still point somewhere; the audit rows stay too,
+    with the person's name, username and e-mail replaced by the pseudonym ``deleted-<id>``.
+
+    Returns the anonymised user (the caller's instance still holds the old values)."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    audit_record(actor=user, action="account.delete", obj=user)
+    pseudonym = f"deleted-{user.pk}"
+    identifiers = [
+        user.username,
+        user.email,
+        user.phone,
+        user.display_name,
+        user.get_full_name(),
+        str(user),
+    ]
+    old_username, old_email = user.username, user.email
+    membership_ids = [str(pk) for pk in user.memberships.values_list("pk", flat=True)]
+    now = timezone.now()
+
     user.memberships.all().delete()
     user.api_tokens.all().delete()
-    user.consents.update(withdrawn_at=timezone.now())
-    user.username = f"deleted-{user.pk}"
+    user.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
+    user.username = pseudonym
     user.display_name = ""
     user.first_name = ""
     user.last_name = ""
@@ -139,8 +184,81 @@ def account_delete(*, user: User) -> None:
     user.is_staff = False
     user.is_superuser = False
     user.is_platform_admin = False
-    user.set_unusable_password()
+    user.set_unusable_password()  # also ends every session (the session hash changes)
     user.save()
-    # simple_history may hold copies of the personal fields on historical rows.
-    if hasattr(User, "history"):
-        User.history.filter(id=user.pk).delete()
+
+    _anonymise_logs(
+        user_id=user.pk,
+        pseudonym=pseudonym,
+        usernames=[u for u in (old_username, old_email) if u],
+        identifiers=identifiers,
+        membership_ids=membership_ids,
+    )
+    _forget_login_attempts(usernames=[u for u in (old_username, old_email) if u])
+    audit_record(actor=user, action="account.delete", obj=user)
+    return user
+
+
+def _anonymise_logs(
+    *,
+    user_id: int,
+    pseudonym: str,
+    usernames: list[str],
+    identifiers: list[str],
+    membership_ids: list[str],
+) -> None:
+    """Replace who the person was by their pseudonym in the append-only logs.
+
+    The logs refuse UPDATE in the database itself; erasure on the data subject's request is
+    the one sanctioned exception, so the triggers are lifted and put back inside this
+    transaction (other sessions never see them missing: the DDL locks the tables until
+    commit). Only the identifying labels change — never what was done, when, or to what.
+    """
+    # Longest first, and nothing so short that it would blot out unrelated text.
+    names = sorted({i for i in identifiers if i and len(i) >= 2}, key=len, reverse=True)
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            if value in usernames:
+                return pseudonym
+            for name in names:
+                value = value.replace(name, pseudonym)
+            return value
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        return value
+
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        for sql in drop_statements(connection.vendor):
+            cursor.execute(sql)
+    AuditEvent.objects.filter(actor_id=user_id).update(actor_label=pseudonym)
+    AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user_id)).update(
+        object_repr=pseudonym
+    )
+    # Failed logins record the name that was typed.
+    AuditEvent.objects.filter(
+        object_type="accounts.user", object_id="", object_repr__in=usernames
+    ).update(object_repr=pseudonym)
+    # Others' actions on this person's memberships name them in the label and the changes.
+    about_memberships = AuditEvent.objects.filter(object_type="directory.membership").filter(
+        Q(object_id__in=membership_ids) | Q(changes__user__in=usernames)
+    )
+    for event in about_memberships.only("pk", "object_repr", "changes"):
+        AuditEvent.objects.filter(pk=event.pk).update(
+            object_repr=scrub(event.object_repr)[:200], changes=scrub(event.changes)
+        )
+    PersonalDataAccess.objects.filter(actor_id=user_id).update(actor_label=pseudonym)
+    with connection.cursor() as cursor:
+        for sql in create_statements(connection.vendor):
+            cursor.execute(sql)
+
+
+def _forget_login_attempts(*, usernames: list[str]) -> None:
+    """django-axes keeps the names typed at login, with IP address and browser."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__in=usernames).delete()

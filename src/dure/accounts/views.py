@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
@@ -34,6 +35,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache  # the page shows the secret: no cache may keep it
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
@@ -53,6 +55,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:profile")
 
 
+@never_cache
 @login_required
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
@@ -71,7 +74,8 @@ def export(request: HttpRequest) -> HttpResponse:
 def delete(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.account_delete(user=request.user)
+        # The logout is audited as the anonymised user, not under the erased name.
+        request.user = services.account_delete(user=request.user)
         logout(request)
         messages.success(request, _("계정과 개인정보를 삭제했습니다."))
         return redirect("home")

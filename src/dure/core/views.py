@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -82,6 +83,8 @@ def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
 
 
+@login_required
+@require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Platform admins read the append-only audit log."""
     from django.core.paginator import Paginator

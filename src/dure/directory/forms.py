@@ -7,13 +7,14 @@ from dure.core.forms import AccessibleFormMixin
 
 from .models import MOU, IndustryClass, Organisation, OrganisationKind, Sido, StrategicField
 
+QUERY_MAX_LENGTH = 200
+
 
 class DirectoryFilterForm(AccessibleFormMixin, forms.Form):
     q = forms.CharField(
         label=_("검색어"),
         required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search"}),
+        widget=forms.TextInput(attrs={"type": "search", "maxlength": QUERY_MAX_LENGTH}),
     )
     kind = forms.ChoiceField(
         label=_("기관 유형"),
@@ -29,6 +30,11 @@ class DirectoryFilterForm(AccessibleFormMixin, forms.Form):
         queryset=StrategicField.objects.all(),
         empty_label=_("전체"),
     )
+
+    def clean_q(self):
+        # A pasted paragraph is searched by its beginning rather than refused: a search box
+        # that answers "too long" is no help.
+        return " ".join((self.cleaned_data.get("q") or "").split())[:QUERY_MAX_LENGTH]
 
 
 class OrganisationForm(AccessibleFormMixin, forms.ModelForm):

@@ -182,6 +182,9 @@ class Organisation(models.Model):
         indexes = [
             models.Index(fields=["kind", "name"]),
             models.Index(fields=["sido", "name"]),
+            models.Index(fields=["name", "id"]),
+            # covers the home page's count of visible organisations per kind
+            models.Index(fields=["kind", "is_public"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -206,11 +209,34 @@ class Organisation(models.Model):
         if self.sigungu_id and not self.sido_id:
             self.sido_id = self.sigungu_id[:2]
         if self.sigungu_id and self.sido_id and not self.sigungu_id.startswith(self.sido_id):
-            errors["sigungu"] = _("선택한 시군구가 시도에 속하지 않습니다.")
-        if self.parent_id and self.pk and self.parent_id == self.pk:
-            errors["parent"] = _("자기 자신을 상위 기관으로 지정할 수 없습니다.")
+            errors["sigungu"] = ValidationError(
+                _("선택한 시군구가 시도에 속하지 않습니다."), code="sigungu_not_in_sido"
+            )
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk:
+                errors["parent"] = ValidationError(
+                    _("자기 자신을 상위 기관으로 지정할 수 없습니다."), code="parent_self"
+                )
+            elif self._is_ancestor_of_parent():
+                errors["parent"] = ValidationError(
+                    _("하위 기관을 상위 기관으로 지정할 수 없습니다 (순환 관계)."),
+                    code="parent_cycle",
+                )
         if errors:
             raise ValidationError(errors)
+
+    def _is_ancestor_of_parent(self, max_depth: int = 50) -> bool:
+        """Would making ``parent`` our parent close a loop (A → B → … → A)?"""
+        seen: set[int] = set()
+        current = self.parent_id
+        while current and current not in seen and len(seen) < max_depth:
+            if current == self.pk:
+                return True
+            seen.add(current)
+            current = (
+                Organisation.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+            )
+        return False
 
     @property
     def is_cooperative(self) -> bool:
@@ -316,3 +342,21 @@ class MOU(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("directory:mou_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.signed_on and self.ends_on and self.ends_on < self.signed_on:
+            raise ValidationError(
+                {
+                    "ends_on": ValidationError(
+                        _("종료일은 체결일 이후여야 합니다."), code="mou_ends_before_signing"
+                    )
+                }
+            )
+
+    def validate_constraints(self, exclude=None):
+        # clean() reports mou_ends_after_signing on the field, in Korean; the database check
+        # constraint stays as the last line of defence.
+        exclude = set(exclude or ())
+        if self.signed_on and self.ends_on and self.ends_on < self.signed_on:
+            exclude.add("ends_on")
+        super().validate_constraints(exclude=exclude)

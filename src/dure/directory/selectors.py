@@ -15,6 +15,8 @@ from .models import MOU, Organisation, StrategicField
 from .search_index import KIND as ORGANISATION_KIND
 
 LIST_RELATED = ("sido", "sigungu")
+# Nobody pages this far; the cap keeps OFFSET inside a 64-bit integer on every database.
+MAX_PAGE = 100_000
 
 
 @dataclass
@@ -54,9 +56,10 @@ def organisation_list(
     field_slug: str = "",
     page: int = 1,
     page_size: int | None = None,
+    with_facets: bool = False,
 ) -> OrganisationPage:
-    page_size = page_size or settings.DURE_PAGE_SIZE
-    page = max(1, page)
+    page_size = max(1, min(page_size or settings.DURE_PAGE_SIZE, 200))
+    page = max(1, min(page, MAX_PAGE))
     offset = (page - 1) * page_size
     if query.strip():
         roles = access.roles_of(user)
@@ -67,15 +70,16 @@ def organisation_list(
             query=query,
             kinds=[ORGANISATION_KIND],
             filters=filters,
-            facets=["kind", "sido"],
+            facets=["kind", "sido"] if with_facets else [],
             limit=page_size,
             offset=offset,
         )
         ids = [hit.object_id for hit in result.hits]
         by_id = _list_queryset().in_bulk(ids)
         for hit in result.hits:
-            if hit.object_id in by_id:
-                by_id[hit.object_id].search_snippet = hit.snippet
+            found: Any = by_id.get(hit.object_id)  # Any: the snippet is a page-only attribute
+            if found is not None:
+                found.search_snippet = hit.snippet
         return OrganisationPage(
             organisations=[by_id[i] for i in ids if i in by_id],
             total=result.total,

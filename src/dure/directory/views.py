@@ -31,7 +31,12 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
 @require_GET
 def organisation_list(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params: dict = {}
+    if form.is_bound:
+        form.is_valid()
+        # cleaned_data keeps the valid fields: an unknown region or field drops that filter
+        # only, not the whole search.
+        params = form.cleaned_data
     try:
         page_number = max(1, int(request.GET.get("page", "1")))
     except ValueError:

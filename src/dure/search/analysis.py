@@ -21,6 +21,7 @@ CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "XR", "VV", "VA", "SL", "SH", "SN"
 # Verbs so general that they say nothing about what is searched for.
 STOP_STEMS = frozenset({"하", "있", "없", "되", "이", "않", "같", "찾", "보", "주", "싶", "알"})
 MAX_ANALYSED_CHARS = 20_000
+MAX_QUERY_CHARS = 500
 _TOKEN_OK = re.compile(r"^[\w.]+$")
 
 _lock = threading.Lock()
@@ -39,7 +40,8 @@ def kiwi() -> Kiwi:
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")[:MAX_ANALYSED_CHARS]
     # Kiwi treats most symbols itself, but control characters and lone surrogates must go.
-    return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+    # They become spaces, not nothing: "용접\x00부식" is two words, not one.
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
 
 
 def analyze(text: str) -> list[str]:
@@ -61,9 +63,14 @@ def analyze(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=2048)
 def analyze_query(text: str) -> tuple[str, ...]:
-    """Distinct content morphemes of a query, in order (at most 32)."""
+    """Distinct content morphemes of a query, in order (at most 32). Only the first
+    ``MAX_QUERY_CHARS`` characters count: analysing a pasted page would take seconds."""
+    return _analyze_query((text or "")[:MAX_QUERY_CHARS])
+
+
+@lru_cache(maxsize=2048)
+def _analyze_query(text: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for form in analyze(text):
         seen.setdefault(form, None)

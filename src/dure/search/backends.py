@@ -1,7 +1,13 @@
 """Full-text matching in the database: SQLite FTS5 (bm25) or PostgreSQL tsvector (ts_rank_cd).
 
 Both take already-analysed query tokens and are injection-proof: tokens are quoted as FTS5
-strings or passed as parameters to ``plainto_tsquery``.
+strings or passed as parameters to ``plainto_tsquery``/``to_tsquery`` (and only tokens made of
+word characters and dots reach them at all).
+
+A query token of two or more characters also matches as a prefix, because Kiwi does not split
+every unknown compound the same way in every context: ``세리오`` must find
+``세리오화학협동조합`` even when that name was analysed as one morpheme. An exact match still
+scores higher than a prefix match (the token is searched as "exact OR prefix").
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ _FILTER_KEY = re.compile(r"^[a-z_]{1,30}$")
 
 Filters = dict[str, list[str]]
 
+# A document whose whole title is the query (same morphemes, same order) ranks above any
+# document that merely mentions the words often: "협동조합" finds the one named 협동조합 first.
+EXACT_TITLE_BONUS = 1000
+
 
 @dataclass(frozen=True)
 class Match:
@@ -24,6 +34,18 @@ class Match:
     score: float
 
 
+_TOKEN = re.compile(r"^[\w.]+$")
+
+
+def _usable(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t for t in tokens if _TOKEN.match(t))
+
+
+def _prefixable(token: str) -> bool:
+    """Prefix-match words of two or more characters, never bare numbers (5 → 50, 500 …)."""
+    return len(token) >= 2 and not token.replace(".", "").isdigit()
+
+
 def _check_keys(filters: Filters, facets: list[str]) -> None:
     for key in [*filters, *facets]:
         if not _FILTER_KEY.match(key):
@@ -31,11 +53,17 @@ def _check_keys(filters: Filters, facets: list[str]) -> None:
 
 
 class SQLiteBackend:
-    FROM = "search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid"
+    # CROSS JOIN makes SQLite start from the full-text match; with a plain JOIN the planner may
+    # walk every document and re-run the match per row (seconds instead of milliseconds).
+    FROM = "search_fts CROSS JOIN search_searchdocument d ON d.id = search_fts.rowid"
 
     def _where(self, tokens: tuple[str, ...], mode: str, kinds, filters: Filters):
         joiner = " AND " if mode == "and" else " OR "
-        match = joiner.join('"' + t.replace('"', '""') + '"' for t in tokens)
+        terms = []
+        for token in _usable(tokens):
+            quoted = '"' + token.replace('"', '""') + '"'
+            terms.append(f"({quoted} OR {quoted}*)" if _prefixable(token) else quoted)
+        match = joiner.join(terms) or '""'
         where = ["search_fts MATCH %s"]
         params: list[object] = [match]
         if kinds:
@@ -56,9 +84,10 @@ class SQLiteBackend:
             cur.execute(f"SELECT count(*) FROM {self.FROM} WHERE {where}", params)  # noqa: S608
             total = cur.fetchone()[0]
             cur.execute(
-                f"SELECT d.id, d.kind, d.object_id, -bm25(search_fts, 5.0, 1.0) AS score "  # noqa: S608
+                f"SELECT d.id, d.kind, d.object_id, -bm25(search_fts, 5.0, 1.0) "  # noqa: S608
+                f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
                 f"FROM {self.FROM} WHERE {where} ORDER BY score DESC, d.id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                [" ".join(tokens), *params, limit, offset],
             )
             rows = cur.fetchall()
         return total, [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
@@ -76,11 +105,26 @@ class SQLiteBackend:
 
 
 class PostgresBackend:
-    def _where(self, tokens, mode, kinds, filters: Filters):
+    def _tsquery(self, tokens, mode) -> tuple[str, list[object]]:
         joiner = " && " if mode == "and" else " || "
-        tsquery = "(" + joiner.join(["plainto_tsquery('simple', %s)"] * len(tokens)) + ")"
+        parts: list[str] = []
+        params: list[object] = []
+        for token in _usable(tokens):
+            if _prefixable(token):
+                # the token holds only word characters and dots: no quote can end the literal
+                parts.append("(plainto_tsquery('simple', %s) || to_tsquery('simple', %s))")
+                params.extend([token, f"'{token}':*"])
+            else:
+                parts.append("plainto_tsquery('simple', %s)")
+                params.append(token)
+        if not parts:
+            return "plainto_tsquery('simple', '')", []
+        return "(" + joiner.join(parts) + ")", params
+
+    def _where(self, tokens, mode, kinds, filters: Filters):
+        tsquery, tsquery_params = self._tsquery(tokens, mode)
         where = [f"d.tsv @@ {tsquery}"]
-        params: list[object] = list(tokens)
+        params: list[object] = list(tsquery_params)
         if kinds:
             where.append(f"d.kind IN ({', '.join(['%s'] * len(kinds))})")
             params.extend(kinds)
@@ -91,24 +135,25 @@ class PostgresBackend:
                 f"WHERE j.v IN ({', '.join(['%s'] * len(values))}))"
             )
             params.extend(values)
-        return tsquery, " AND ".join(where), params
+        return tsquery, tsquery_params, " AND ".join(where), params
 
     def search(self, tokens, mode, kinds, filters, limit, offset):
-        tsquery, where, params = self._where(tokens, mode, kinds, filters)
+        tsquery, tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*) FROM search_searchdocument d WHERE {where}", params)  # noqa: S608
             total = cur.fetchone()[0]
             cur.execute(
-                f"SELECT d.id, d.kind, d.object_id, ts_rank_cd(d.tsv, {tsquery}, 1) AS score "  # noqa: S608
+                f"SELECT d.id, d.kind, d.object_id, ts_rank_cd(d.tsv, {tsquery}, 1) "  # noqa: S608
+                f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
                 f"FROM search_searchdocument d WHERE {where} "
                 "ORDER BY score DESC, d.id LIMIT %s OFFSET %s",
-                [*tokens, *params, limit, offset],
+                [*tsquery_params, " ".join(tokens), *params, limit, offset],
             )
             rows = cur.fetchall()
         return total, [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     def facets(self, tokens, mode, kinds, filters, key):
-        _tsquery, where, params = self._where(tokens, mode, kinds, filters)
+        _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT j.v, count(*) FROM search_searchdocument d, "  # noqa: S608

@@ -19,6 +19,7 @@ from .highlight import snippet
 from .models import SearchDocument
 
 MAX_LIMIT = 200
+MAX_OFFSET = 10_000_000  # far beyond any real paging; keeps OFFSET a 64-bit integer
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def search(
     if not tokens:
         return result
     limit = max(1, min(int(limit), MAX_LIMIT))
-    offset = max(0, int(offset))
+    offset = max(0, min(int(offset), MAX_OFFSET))
     norm_filters = _normalise_filters(filters)
     facet_keys = list(facets or [])
     _check_keys(norm_filters, facet_keys)
@@ -178,4 +179,17 @@ def reindex(
                     progress(kind.name, done, total)
             SearchDocument.objects.bulk_create(batch)
         counts[kind.name] = SearchDocument.objects.filter(kind=kind.name).count()
+    _refresh_statistics()
     return counts
+
+
+def _refresh_statistics() -> None:
+    """Let the query planner see the new index sizes after a bulk rebuild."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA optimize")
+            cursor.execute("ANALYZE search_searchdocument")
+        elif connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("ANALYZE search_searchdocument")

@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 from dure.search import registry
 from dure.search.services import reindex
@@ -18,7 +18,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"unknown kind: {kind} (known: {', '.join(sorted(known))})")
                 raise SystemExit(2)
         with Progress(disable=options["verbosity"] == 0) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(kind: str, done: int, total: int) -> None:
                 if kind not in tasks:

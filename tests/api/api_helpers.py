@@ -1,0 +1,44 @@
+"""Helpers for the API tests: JSON requests, DB snapshots, checksum-valid numbers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+API = "/api/v1"
+
+
+def send(client, method: str, path: str, body: Any = None, headers: dict | None = None):
+    """``send(c, "post", "/organisations", {...})`` → the response; ``body`` may be raw text."""
+    kwargs: dict[str, Any] = {"headers": headers} if headers else {}
+    if body is not None:
+        kwargs["data"] = body if isinstance(body, str | bytes) else json.dumps(body)
+        kwargs["content_type"] = "application/json"
+    return getattr(client, method.lower())(API + path, **kwargs)
+
+
+def organisation_snapshot(pk: int) -> dict[str, Any]:
+    """Every column of an organisation plus its fields and capabilities, to prove a refused
+    request changed nothing."""
+    from django.forms.models import model_to_dict
+
+    from dure.directory.models import Organisation
+
+    org = Organisation.objects.get(pk=pk)
+    snap = model_to_dict(org, exclude=["strategic_fields", "capabilities"])
+    snap["updated_at"] = org.updated_at
+    snap["strategic_fields"] = sorted(org.strategic_fields.values_list("slug", flat=True))
+    snap["capabilities"] = sorted(org.capabilities.values_list("name", flat=True))
+    return snap
+
+
+def valid_business_number(seed: int) -> str:
+    from dure.core.validators import business_number_check_digit
+
+    first = f"8{seed:08d}"
+    return first + str(business_number_check_digit(first))
+
+
+def invalid_business_number(seed: int) -> str:
+    good = valid_business_number(seed)
+    return good[:9] + str((int(good[9]) + 1) % 10)
