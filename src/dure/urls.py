@@ -21,4 +21,3 @@ urlpatterns = [
 
 handler404 = "dure.core.views.error_404"
 handler500 = "dure.core.views.error_500"
-
