@@ -36,6 +36,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _settings_for_tests(settings, tmp_path):
+    from django.core.cache import cache
+
+    # The page cache lives outside the database transaction that each test rolls back.
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

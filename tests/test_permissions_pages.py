@@ -175,11 +175,15 @@ CASES: list[Case] = [
     post("healthz", lambda w: "/healthz", everyone(NOT_ALLOWED)),
     get("ping", lambda w: "/ping", everyone(OK)),
     post("ping", lambda w: "/ping", everyone(NOT_ALLOWED)),
-    get("i18n/setlang/", lambda w: "/i18n/setlang/?next=/directory/", everyone(REDIRECT)),
-    post(
-        "i18n/setlang/",
-        lambda w: "/i18n/setlang/",
+    get(
+        "i18n/language/",
+        lambda w: "/i18n/language/?language=en&next=/directory/",
         everyone(REDIRECT),
+    ),
+    post(
+        "i18n/language/",
+        lambda w: "/i18n/language/",
+        everyone(NOT_ALLOWED),
         data=lambda w, r: {"language": "en", "next": "/directory/"},
     ),
     # --- login, logout, password reset (Django's views) -----------------------------------------

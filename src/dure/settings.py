@@ -135,6 +135,7 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # --- i18n: Korean first, English second --------------------------------------------------------
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("한국어")), ("en", _("English"))]
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
@@ -203,3 +204,18 @@ LOGGING = {
 # Version of the privacy notice (개인정보 수집·이용 동의) that consent records refer to.
 DURE_PRIVACY_NOTICE_VERSION = "2026-11-01"
 DURE_PAGE_SIZE = 20
+# Public pages for visitors without a session are cached this long (0 turns it off); any write
+# to public data invalidates them at once (see dure.core.pagecache).
+DURE_PAGE_CACHE_SECONDS = env.int("DURE_PAGE_CACHE_SECONDS", default=600)
+
+# REDIS_URL shares the cache between servers; without it each process keeps its own.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
+        if env.str("REDIS_URL", default="")
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}

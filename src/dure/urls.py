@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/", include("dure.accounts.urls")),
     path("directory/", include("dure.directory.urls")),
     path("staff/", include("dure.core.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/language/", core_views.switch_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

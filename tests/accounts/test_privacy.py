@@ -482,6 +482,9 @@ def test_the_audit_page_is_for_platform_admins_only(role, client_for, users):
     if role == "admin":
         assert response.status_code == 200
         assert "test.visible" in response.content.decode()
+    elif role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
     else:
         assert response.status_code == 404
         assert "test.visible" not in response.content.decode()

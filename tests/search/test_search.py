@@ -249,7 +249,7 @@ def test_filter_keys_cannot_inject_sql():
 
 
 def test_directory_facets_by_kind_and_region(users):
-    page = selectors.organisation_list(user=users["admin"], query="협동조합")
+    page = selectors.organisation_list(user=users["admin"], query="협동조합", with_facets=True)
     kinds = dict(page.facets["kind"])
     assert kinds["social_cooperative"] >= 4
     assert sum(kinds.values()) >= page.total
@@ -425,7 +425,7 @@ def test_non_public_organisations_are_searchable_only_by_staff_and_members(
     user = AnonymousUser() if role == "anonymous" else users[role]
     page = selectors.organisation_list(user=user, query="세리오협동조합")
     assert ("세리오협동조합" in [o.name for o in page.organisations]) is sees
-    page = selectors.organisation_list(user=user, query="코팅제 세정제")
+    page = selectors.organisation_list(user=user, query="코팅제 세정제", with_facets=True)
     assert ("세리오협동조합" in [o.name for o in page.organisations]) is sees
     html = client_for(role).get("/directory/", {"q": "세리오"}).content.decode()
     assert ("세리오협동조합" in html) is sees

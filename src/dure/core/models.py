@@ -91,3 +91,18 @@ class PersonalDataAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.subject_type}:{self.subject_id}"
+
+
+class DataVersion(models.Model):
+    """A counter bumped by every write to public data; cached public pages are keyed by it, so
+    a change anywhere invalidates them at once in every server process."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("데이터 버전")
+        verbose_name_plural = _("데이터 버전")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.version}"

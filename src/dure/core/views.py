@@ -7,12 +7,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dure.core.pagecache import cache_public_page
 from dure.directory import selectors as directory_selectors
 from dure.directory.access import roles_of
 from dure.directory.models import Organisation, OrganisationKind
 
 
 @require_GET
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """One home page, its sections chosen by the visitor's roles."""
     roles = roles_of(request.user)
@@ -55,6 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def privacy(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
 
@@ -97,3 +100,30 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(AuditEvent.objects.order_by("-at", "-id"), 50)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "core/audit.html", {"page": page})
+
+
+@require_GET
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language with a plain GET form (like Django's ``set_language`` but
+    without a CSRF token, so public pages stay cacheable; a language cookie is harmless)."""
+    from django.conf import settings
+    from django.http import HttpResponseRedirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    language = request.GET.get("language", "")
+    next_url = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=not settings.DEBUG,
+            httponly=False,
+        )
+    return response

@@ -15,11 +15,13 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from pydantic import ConfigDict, field_validator
 
 from dure.api.auth import OPTIONAL_AUTH_OPENAPI, READ_AUTH, WRITE_AUTH
 from dure.api.schemas import Text, error_responses
 from dure.core.audit import client_ip
+from dure.core.pagecache import cache_public_page
 
 from . import access, selectors, services
 from .models import (
@@ -274,6 +276,7 @@ def _with_relations(org: Organisation) -> Organisation:
 
 
 @organisations_router.get("", response={200: OrganisationPage, **error_responses(401, 422)}, **READ)
+@decorate_view(cache_public_page)
 def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]) -> dict:
     """기관 목록과 검색 (디렉터리 페이지와 같은 검색·공개 범위)."""
     errors: dict[str, ValidationError] = {}
@@ -304,6 +307,7 @@ def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]
 @organisations_router.get(
     "/{id}", response={200: OrganisationOut, **error_responses(401, 404, 422)}, **READ
 )
+@decorate_view(cache_public_page)
 def get_organisation(request: HttpRequest, id: int) -> Organisation:
     """기관 상세 (비공개 기관은 소속 구성원과 운영진만 볼 수 있습니다)."""
     org = access.access_organisation(user=request.user, organisation_id=id)
@@ -355,6 +359,7 @@ def update_organisation(
 
 
 @mous_router.get("", response={200: MOUPage, **error_responses(401, 422)}, **READ)
+@decorate_view(cache_public_page)
 def list_mous(request: HttpRequest, filters: Query[MOUFilters]) -> dict:
     """업무협약 목록 (체결·만료·해지된 협약과 자기 기관의 협약)."""
     qs = selectors.mou_list(user=request.user)
@@ -370,6 +375,7 @@ def list_mous(request: HttpRequest, filters: Query[MOUFilters]) -> dict:
 
 
 @mous_router.get("/{id}", response={200: MOUOut, **error_responses(401, 404, 422)}, **READ)
+@decorate_view(cache_public_page)
 def get_mou(request: HttpRequest, id: int) -> MOU:
     """업무협약 상세."""
     mou = access.access_mou(user=request.user, mou_id=id)

@@ -8,6 +8,7 @@ class DirectoryConfig(AppConfig):
     verbose_name = _("기관 디렉터리")
 
     def ready(self) -> None:
-        from . import search_index
+        from . import cache_invalidation, search_index
 
         search_index.register()
+        cache_invalidation.connect()

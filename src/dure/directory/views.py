@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dure.core.audit import client_ip
+from dure.core.pagecache import cache_public_page
 
 from . import access, selectors, services
 from .forms import DirectoryFilterForm, MOUForm, OrganisationForm
@@ -29,6 +30,7 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
 
 
 @require_GET
+@cache_public_page
 def organisation_list(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     params: dict = {}
@@ -63,6 +65,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = access.access_organisation(user=request.user, organisation_id=pk)
     context = selectors.organisation_detail_context(user=request.user, organisation=org)
@@ -143,6 +146,7 @@ def organisation_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def mou_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -155,6 +159,7 @@ def mou_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def mou_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mou = access.access_mou(user=request.user, mou_id=pk)
     return render(
