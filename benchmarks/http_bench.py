@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import itertools
 import math
 import os
 import platform
@@ -48,6 +49,16 @@ PAGES = [
     "/directory/?q=협동조합",
     "/directory/?q=기술 융합",
 ]
+# Public pages are served from a page cache to visitors without a session. Each page is also
+# measured with a parameter that changes on every request ("uncached"), which forces the real
+# work: what a signed-in user, or the first visitor after a change, waits for.
+CACHE_BUSTER = "_nocache=__N__"
+
+
+def uncached(path: str) -> str:
+    return path + ("&" if "?" in path else "?") + CACHE_BUSTER
+
+
 # The JSON list API; the first candidate that is not a 404 is measured.
 API_CANDIDATES = [
     "/api/v1/organisations?page_size=20",
@@ -321,6 +332,8 @@ def _client(
     errors: Counter[str] = Counter()
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     target = request_path(path)
+    bust = "__N__" in target
+    counter = itertools.count()
     start.wait()
     deadline = deadline_box[0]
     now = time.perf_counter
@@ -331,7 +344,8 @@ def _client(
         try:
             # Keep-alive client: the connection is reused when the server allows it (gunicorn's
             # sync workers answer "Connection: close", and http.client then reconnects).
-            conn.request("GET", target, headers=HEADERS)
+            url = target.replace("__N__", f"{id(counter)}-{next(counter)}") if bust else target
+            conn.request("GET", url, headers=HEADERS)
             resp = conn.getresponse()
             resp.read()
             elapsed = now() - t0
@@ -450,6 +464,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--app",
         default="dure.wsgi:application",
         help="WSGI app for gunicorn (for A/B experiments with a wrapper module on PYTHONPATH)",
+    )
+    parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="skip the uncached rows (pages measured with a cache-busting parameter)",
     )
     parser.add_argument("--seed", type=int, default=20260101, help="random seed for the data")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (and its log)")
@@ -603,7 +622,10 @@ def main(argv: list[str] | None = None) -> int:
         results.append(floor)
         floor_p50 = floor.p(50)
         print(row(floor, None), flush=True)
-        for path in PAGES + ([api_path] if api_path else []):
+        measured = PAGES + ([api_path] if api_path else [])
+        if not args.cached_only:
+            measured += [uncached(path) for path in measured]
+        for path in measured:
             result = load(server, path, args.seconds, args.clients, stop)
             results.append(result)
             print(row(result, floor_p50), flush=True)
