@@ -74,8 +74,9 @@ def test_pages_are_cached_per_language():
     english = Client(HTTP_ACCEPT_LANGUAGE="en")
     ko_page = korean.get("/").content.decode()
     en_page = english.get("/").content.decode()
-    assert '<html lang="ko">' in ko_page
-    assert '<html lang="en">' in en_page
+    assert '<html lang="ko">' in ko_page and "본문 바로가기" in ko_page
+    assert '<html lang="en">' in en_page and "Skip to main content" in en_page
+    assert "본문 바로가기" not in en_page
 
 
 def test_the_language_switch_sets_a_cookie_and_only_redirects_locally():
