@@ -488,3 +488,38 @@ def test_the_audit_page_is_for_platform_admins_only(role, client_for, users):
     else:
         assert response.status_code == 404
         assert "test.visible" not in response.content.decode()
+
+
+# --- staff views of personal data are logged ------------------------------------------------------
+
+
+def test_staff_viewing_another_organisations_people_leaves_a_processing_record(client_for, org):
+    from dure.core.models import PersonalDataAccess
+
+    serio = org("세리오협동조합")
+    before = PersonalDataAccess.objects.count()
+    page = client_for("center").get(serio.get_absolute_url()).content.decode()
+    assert "최이사장" in page  # the chair's name is shown to support-centre staff
+    record = PersonalDataAccess.objects.order_by("-id").first()
+    assert PersonalDataAccess.objects.count() == before + 1
+    assert record.actor_label == "center"
+    assert record.subject_id == str(serio.pk) and record.via == "page"
+    assert record.purpose
+
+
+def test_members_reading_their_own_cooperatives_roster_are_not_logged(client_for, org):
+    from dure.core.models import PersonalDataAccess
+
+    before = PersonalDataAccess.objects.count()
+    page = client_for("member").get(org("세리오협동조합").get_absolute_url()).content.decode()
+    assert "최이사장" in page
+    assert PersonalDataAccess.objects.count() == before
+
+
+def test_admin_opening_a_user_in_django_admin_is_logged(client_for, users):
+    from dure.core.models import PersonalDataAccess
+
+    response = client_for("admin").get(f"/admin/accounts/user/{users['member'].pk}/change/")
+    assert response.status_code == 200
+    record = PersonalDataAccess.objects.order_by("-id").first()
+    assert record.via == "admin" and record.subject_id == str(users["member"].pk)

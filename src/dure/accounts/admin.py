@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from dure.core.audit import personal_data_access_record
+from dure.core.models import PersonalDataAccess
+
 from .models import ApiToken, Consent, User
 
 
@@ -11,6 +14,19 @@ class UserAdmin(BaseUserAdmin):
         ("Dure", {"fields": ("display_name", "phone", "preferred_language", "is_platform_admin")}),
     )
     list_display = ("username", "display_name", "email", "is_platform_admin", "is_active")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            subject = self.get_object(request, object_id)
+            if subject is not None and subject.pk != request.user.pk:
+                personal_data_access_record(
+                    actor=request.user,
+                    via=PersonalDataAccess.Via.ADMIN,
+                    subject=subject,
+                    fields=["username", "display_name", "email", "phone"],
+                    purpose="관리자 화면의 사용자 정보 열람",
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Consent)

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dure.core.audit import client_ip
+from dure.core.audit import client_ip, personal_data_access_record
+from dure.core.models import PersonalDataAccess
 from dure.core.pagecache import cache_public_page
 
 from . import access, selectors, services
@@ -69,6 +70,15 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = access.access_organisation(user=request.user, organisation_id=pk)
     context = selectors.organisation_detail_context(user=request.user, organisation=org)
+    if context["people"] and org.pk not in access.roles_of(request.user).organisation_ids:
+        # Staff looking at another organisation's people: a processing record (PIPA).
+        personal_data_access_record(
+            actor=request.user,
+            via=PersonalDataAccess.Via.PAGE,
+            subject=org,
+            fields=["members.display_name", "members.role", "members.title"],
+            purpose="기관 구성원과 역할 확인 (기관 상세 화면)",
+        )
     return render(request, "directory/organisation_detail.html", {"org": org, **context})
 
 
