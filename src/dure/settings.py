@@ -33,6 +33,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Our apps come first so that our templates (e.g. registration/*.html) win over the admin's.
+    "dure.core",
+    "dure.accounts",
+    "dure.directory",
+    "dure.search",
+    "dure.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,11 +50,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
-    "dure.core",
-    "dure.accounts",
-    "dure.directory",
-    "dure.search",
-    "dure.api",
 ]
 
 MIDDLEWARE = [
