@@ -716,3 +716,23 @@ def test_the_edit_page_shows_service_errors_on_their_fields_and_saves_nothing(cl
     assert form.has_error("description", "resident_number")
     assert "검증번호가 맞지 않습니다" in response.content.decode()
     assert before.unchanged()
+
+
+def test_organisation_edit_page_query_count_is_bounded(
+    client_for, org, django_assert_max_num_queries
+):
+    # 268 시군구 options must not cost a query each
+    client = client_for("admin")
+    url = f"/directory/{org('한빛정밀').pk}/edit/"
+    with django_assert_max_num_queries(15):
+        assert client.get(url).status_code == 200
+
+
+def test_reloading_reference_data_changes_nothing(db):
+    from dure.directory.models import IndustryClass, Organisation
+    from dure.directory.reference import load_all
+
+    before = (IndustryClass.objects.count(), Organisation.objects.count())
+    counts = load_all()
+    assert counts["ksic"] == IndustryClass.objects.count() == before[0]
+    assert Organisation.objects.count() == before[1]

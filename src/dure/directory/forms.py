@@ -5,7 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from dure.core.forms import AccessibleFormMixin
 
-from .models import MOU, IndustryClass, Organisation, OrganisationKind, Sido, StrategicField
+from .models import (
+    MOU,
+    IndustryClass,
+    Organisation,
+    OrganisationKind,
+    Sido,
+    Sigungu,
+    StrategicField,
+)
 
 QUERY_MAX_LENGTH = 200
 
@@ -99,6 +107,7 @@ class OrganisationForm(AccessibleFormMixin, forms.ModelForm):
 
     def __init__(self, *args, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["sigungu"].queryset = Sigungu.objects.select_related("sido")
         if self.instance.pk:
             self.initial["business_number"] = self.instance.business_number_display
             self.initial["corporate_number"] = self.instance.corporate_number_display
