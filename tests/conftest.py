@@ -10,17 +10,8 @@ import pytest
 os.environ.setdefault("DURE_TESTING", "1")
 os.environ.setdefault("DEBUG", "true")
 
-DEMO_USERNAMES = [
-    "admin",
-    "center",
-    "researcher",
-    "sme",
-    "coop",
-    "member",
-    "supplier",
-    "seller",
-    "creator",
-]
+from dure.directory.demo import DEMO_USERNAMES  # noqa: E402
+
 ROLES = ["anonymous", *DEMO_USERNAMES]
 
 

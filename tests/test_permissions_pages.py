@@ -19,20 +19,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from dure.directory.demo import DEMO_USERNAMES
+
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "anonymous",
-    "admin",
-    "center",
-    "researcher",
-    "sme",
-    "coop",
-    "member",
-    "supplier",
-    "seller",
-    "creator",
-]
+ROLES = ["anonymous", *DEMO_USERNAMES]
 LOGGED_IN = [r for r in ROLES if r != "anonymous"]
 STAFF = {"admin", "center"}
 

@@ -24,21 +24,11 @@ from dure.accounts.services import (
 )
 from dure.core.audit import audit_record, personal_data_access_record
 from dure.core.models import AppendOnlyError, AuditEvent, PersonalDataAccess
+from dure.directory.demo import DEMO_USERNAMES
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "anonymous",
-    "admin",
-    "center",
-    "researcher",
-    "sme",
-    "coop",
-    "member",
-    "supplier",
-    "seller",
-    "creator",
-]
+ROLES = ["anonymous", *DEMO_USERNAMES]
 PASSWORD = "correct-horse-battery-staple-7"
 AUDIT_TABLES = ("core_auditevent", "core_personaldataaccess")
 SECRET_RE = re.compile(r"dure_[A-Za-z0-9_\-]{20,}")

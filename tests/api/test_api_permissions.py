@@ -16,22 +16,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from dure.directory.demo import DEMO_USERNAMES
+
 from .api_helpers import API, organisation_snapshot, send
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "anonymous",
-    "admin",
-    "center",
-    "researcher",
-    "sme",
-    "coop",
-    "member",
-    "supplier",
-    "seller",
-    "creator",
-]
+ROLES = ["anonymous", *DEMO_USERNAMES]
 STAFF = {"admin", "center"}
 
 

@@ -12,20 +12,11 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from dure.directory.demo import DEMO_USERNAMES
+
 pytestmark = pytest.mark.browser
 
-ROLES = [
-    "anonymous",
-    "admin",
-    "center",
-    "researcher",
-    "sme",
-    "coop",
-    "member",
-    "supplier",
-    "seller",
-    "creator",
-]
+ROLES = ["anonymous", *DEMO_USERNAMES]
 
 # Not pages of ours, or not HTML: Django admin, the API, uploaded files, downloads.
 SKIPPED_PATHS = [

@@ -288,6 +288,8 @@ DEMO_USERS = [
     ("creator", "윤콘텐츠", "creator@dure.example", [(COUNCIL, Role.MARKET_CREATOR, "")], False),
 ]
 
+DEMO_USERNAMES = [username for username, *_rest in DEMO_USERS]
+
 DEMO_MOUS = [
     (
         "ICT기업사회적협동조합–강원디자인진흥원 디자인·ICT 융합 협력",
