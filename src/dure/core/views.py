@@ -1,16 +1,25 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dure.core.models import AuditEvent
 from dure.core.pagecache import cache_public_page
 from dure.directory import selectors as directory_selectors
 from dure.directory.access import roles_of
-from dure.directory.models import Organisation, OrganisationKind
+from dure.directory.models import (
+    CENTRE_KINDS,
+    COOPERATIVE_KINDS,
+    Organisation,
+    OrganisationKind,
+)
 
 
 @require_GET
@@ -19,16 +28,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """One home page, its sections chosen by the visitor's roles."""
     roles = roles_of(request.user)
     counts = directory_selectors.kind_counts(user=request.user)
-    cooperative_total = sum(
-        counts.get(k, 0)
-        for k in (
-            OrganisationKind.COOPERATIVE,
-            OrganisationKind.SOCIAL_COOPERATIVE,
-            OrganisationKind.WORKER_COOPERATIVE,
-            OrganisationKind.FEDERATION,
-            OrganisationKind.COUNCIL,
-        )
-    )
     my_orgs = []
     if roles.authenticated:
         my_orgs = list(
@@ -45,11 +44,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "counts": {
-                "cooperatives": cooperative_total,
+                "cooperatives": sum(counts.get(k, 0) for k in COOPERATIVE_KINDS),
                 "smes": counts.get(OrganisationKind.SME, 0),
                 "institutes": counts.get(OrganisationKind.RESEARCH_INSTITUTE, 0),
-                "centres": counts.get(OrganisationKind.SUPPORT_CENTRE, 0)
-                + counts.get(OrganisationKind.REGIONAL_CENTRE, 0),
+                "centres": sum(counts.get(k, 0) for k in CENTRE_KINDS),
             },
             "my_orgs": my_orgs,
         },
@@ -59,8 +57,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_public_page
 def privacy(request: HttpRequest) -> HttpResponse:
-    from django.conf import settings
-
     return render(request, "core/privacy.html", {"version": settings.DURE_PRIVACY_NOTICE_VERSION})
 
 
@@ -90,11 +86,6 @@ def error_500(request: HttpRequest) -> HttpResponse:
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Platform admins read the append-only audit log."""
-    from django.core.paginator import Paginator
-    from django.http import Http404
-
-    from .models import AuditEvent
-
     if not roles_of(request.user).platform_admin:
         raise Http404
     paginator = Paginator(AuditEvent.objects.order_by("-at", "-id"), 50)
@@ -106,10 +97,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def switch_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language with a plain GET form (like Django's ``set_language`` but
     without a CSRF token, so public pages stay cacheable; a language cookie is harmless)."""
-    from django.conf import settings
-    from django.http import HttpResponseRedirect
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     language = request.GET.get("language", "")
     next_url = request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(

@@ -26,7 +26,6 @@ class OrganisationPage:
     page: int
     page_size: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    snippets: dict[int, str] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:
@@ -86,7 +85,6 @@ def organisation_list(
             page=page,
             page_size=page_size,
             facets=result.facets,
-            snippets={hit.object_id: hit.snippet for hit in result.hits},
         )
     qs = access.organisations_visible_to(user)
     if kind:
