@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("dure.accounts.urls")),
     path("directory/", include("dure.directory.urls")),
     path("staff/", include("dure.core.urls")),
+    path("desk/", include("dure.desk.urls")),
+    path("techbank/", include("dure.techbank.urls")),
     path("i18n/language/", core_views.switch_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -114,11 +114,17 @@ register_error_handlers(api)
 
 
 def _mount_routers() -> None:
+    from dure.desk.api import router as desk_router
     from dure.directory.api import mous_router, organisations_router, reference_router
+    from dure.routing.api import router as routing_router
+    from dure.techbank.api import router as techbank_router
 
     api.add_router("/organisations", organisations_router)
     api.add_router("/mous", mous_router)
     api.add_router("/reference", reference_router)
+    api.add_router("/desk", desk_router)
+    api.add_router("/routing", routing_router)
+    api.add_router("/techbank", techbank_router)
 
 
 _mount_routers()
