@@ -17,12 +17,12 @@ ROLES = ["anonymous", *DEMO_USERNAMES]
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from dure.directory.demo import load_demo
+    from dure.core.demo import load_all_demo
     from dure.directory.reference import load_all
 
     with django_db_blocker.unblock():
         load_all()
-        load_demo()
+        load_all_demo()
 
 
 @pytest.fixture(autouse=True)

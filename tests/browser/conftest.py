@@ -98,11 +98,11 @@ def browser() -> Iterator[Any]:
 
 
 def _load_data() -> None:
-    from dure.directory.demo import load_demo
+    from dure.core.demo import load_all_demo
     from dure.directory.reference import load_all
 
     load_all()
-    load_demo()
+    load_all_demo()
 
 
 @pytest.fixture(scope="module")

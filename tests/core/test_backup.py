@@ -142,11 +142,11 @@ def seed_media(root: Path) -> None:
 
 def load_reference_and_demo() -> None:
     # Transactional tests start from whatever the previous one left (flushed, usually).
-    from dure.directory.demo import load_demo
+    from dure.core.demo import load_all_demo
     from dure.directory.reference import load_all
 
     load_all()
-    load_demo()
+    load_all_demo()
 
 
 # --- the round trip ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dure.directory.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from dure.core.demo import load_all_demo
+from dure.directory.demo import DEMO_PASSWORD, DEMO_USERS
 
 
 class Command(BaseCommand):
@@ -12,7 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("demo data is for development only (DEBUG is off)")
-        counts = load_demo()
+        counts = load_all_demo()
         for key, value in counts.items():
             self.stdout.write(f"{key}: {value}")
         self.stdout.write(
