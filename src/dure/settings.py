@@ -172,6 +172,14 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Dure <noreply@dure.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Support desk -------------------------------------------------------------------------------
+# The public address of this installation, for links in e-mails (status links to requesters).
+DURE_SITE_URL = env.str("DURE_SITE_URL", default="http://localhost:8000")
+# How long a requester's signed no-login status link stays valid, and how long after a
+# resolution the requester may reopen a case.
+DURE_DESK_STATUS_LINK_DAYS = env.int("DURE_DESK_STATUS_LINK_DAYS", default=180)
+DURE_DESK_REOPEN_DAYS = env.int("DURE_DESK_REOPEN_DAYS", default=30)
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
