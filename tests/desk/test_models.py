@@ -116,3 +116,12 @@ def test_the_timeline_is_append_only(submit):
 def test_an_unsolvable_resolution_needs_a_reason(flow):
     case = flow("resolved")
     violates(lambda: case.resolutions.update(outcome="unsolvable", reason=""))
+
+
+def test_a_case_links_to_its_page_by_number(submit):
+    from django.urls import resolve
+
+    case = submit()
+    match = resolve(case.get_absolute_url())
+    assert match.view_name == "desk:case_detail"
+    assert match.kwargs == {"number": case.number}

@@ -67,6 +67,28 @@ def test_a_double_submit_race_creates_one_case_and_spends_one_number():
 
 
 @postgres_only
+def test_a_race_of_different_bodies_under_one_key_keeps_one_and_refuses_the_others():
+    def work(i):
+        data = intake(sido="", description=f"동시에 보낸 내용 {i % 2}번입니다.")
+        try:
+            return services.case_submit(
+                actor=None, data=data, privacy_consent=True, idempotency_key="race-key"
+            )
+        except services.DeskError as exc:
+            return exc.code
+
+    results = in_threads(8, work)
+    cases = [r for r in results if not isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, str)]
+    assert len({r.case.pk for r in cases}) == 1
+    assert sum(r.created for r in cases) == 1
+    winner = Case.objects.get(pk=cases[0].case.pk)
+    # the four with the winner's body get the winner; the four others are refused
+    assert len(cases) == 4 and refused == ["idempotency_conflict"] * 4
+    assert Case.objects.filter(idempotency_key=winner.idempotency_key).count() == 1
+
+
+@postgres_only
 def test_balanced_assignment_spreads_concurrent_cases_evenly():
     from dure.accounts.models import User
     from dure.directory.models import Membership, Organisation, OrganisationKind, Role

@@ -155,12 +155,16 @@ def test_a_disguised_file_is_refused_with_its_name_and_nothing_is_written(desk):
 
 def test_a_double_submit_returns_the_first_case(desk):
     first = services.case_submit(
-        actor=None, data=intake(), privacy_consent=True, idempotency_key="form-123"
+        actor=None,
+        data=intake(),
+        privacy_consent=True,
+        idempotency_key="form-123",
+        attachments=[upload(PDF, "a.pdf")],
     )
     before = snapshot()
     again = services.case_submit(
         actor=None,
-        data=intake(description="다시 누름"),
+        data=intake(),
         privacy_consent=True,
         idempotency_key="form-123",
         attachments=[upload(PDF, "a.pdf")],

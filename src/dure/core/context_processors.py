@@ -15,8 +15,14 @@ def navigation(request):
         (reverse("home"), _("홈")),
         (reverse("directory:list"), _("기관 찾기")),
         (reverse("directory:mou_list"), _("업무협약")),
+        (reverse("techbank:home"), _("기술은행")),
     ]
+    if roles.is_staff or roles.institute_staff:
+        items.append((reverse("desk:queue"), _("상담 업무")))
+    else:
+        items.append((reverse("desk:new"), _("애로 상담 신청")))
     if roles.authenticated:
+        items.append((reverse("desk:mine"), _("내 문의")))
         items.append((reverse("accounts:profile"), _("내 정보")))
     if roles.platform_admin:
         items.append((reverse("admin:index"), _("관리자")))

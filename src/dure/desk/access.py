@@ -18,6 +18,7 @@ Visibility (``cases_visible_to``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ from .models import (
 )
 
 INSTITUTE_ROLES = (Role.STAFF, Role.RESEARCHER)
+NUMBER_SHAPE = re.compile(r"[0-9]{4}-[0-9]{6,10}")
 
 
 def centre_ids(roles: RoleSet) -> set[int]:
@@ -117,24 +119,39 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
 def access_case(*, user: Any, case_id: Any, write: bool = False) -> Case:
     """The case if ``user`` may see it (and act on it when ``write``), else ``Http404``."""
     try:
-        case = (
-            cases_visible_to(user)
-            .select_related(
-                "receiving_centre",
-                "lead_institute",
-                "team",
-                "assignee",
-                "requester",
-                "sido",
-                "sigungu",
-                "industry",
-                "organisation",
-            )
-            .get(pk=int(case_id))
-        )
+        case = _case_page_rows(user).get(pk=int(case_id))
     except (Case.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise Http404 from exc
     if write and not case_roles(user, case).staff_side:
+        raise Http404
+    return case
+
+
+CASE_RELATED = (
+    "receiving_centre",
+    "lead_institute",
+    "team",
+    "assignee",
+    "requester",
+    "sido",
+    "sigungu",
+    "industry",
+    "organisation",
+)
+
+
+def _case_page_rows(user: Any) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related(*CASE_RELATED)
+
+
+def access_case_by_number(*, user: Any, number: Any, write: bool = False) -> Case:
+    """``access_case`` by the readable number (``2026-000123``): the same ``Http404`` for a
+    malformed, missing or forbidden number."""
+    text = str(number or "")
+    if not NUMBER_SHAPE.fullmatch(text):
+        raise Http404
+    case = _case_page_rows(user).filter(number=text).first()
+    if case is None or (write and not case_roles(user, case).staff_side):
         raise Http404
     return case
 
@@ -169,6 +186,19 @@ class CaseRoles:
     @property
     def can_view(self) -> bool:
         return self.staff_side or self.requester
+
+    @property
+    def sees_contact(self) -> bool:
+        """The requester's personal data: the people who answer the case and the requester;
+        not collaborating institutes or individual collaborators."""
+        return (
+            self.admin
+            or self.centre
+            or self.lead_institute
+            or self.assignee
+            or self.team_member
+            or self.requester
+        )
 
 
 def case_roles(user: Any, case: Case) -> CaseRoles:
@@ -216,6 +246,22 @@ def _case_roles(user: Any, roles: RoleSet, case: Case) -> CaseRoles:
         collaborator=CaseCollaborator.objects.filter(case=case, user=user).exists(),
         requester=bool(case.requester_id and case.requester_id == user.pk),
     )
+
+
+def can_see_contact(user: Any, case: Case) -> bool:
+    """Whether ``user`` may see the requester's contact (name, phone, e-mail) and business
+    number: platform admins, staff of the receiving centre (or a centre above it) and of the
+    national intake, the lead institute's staff and researchers, the assignee, the assigned
+    team's members and the requester; not collaborating institutes or individual
+    collaborators."""
+    return case_roles(user, case).sees_contact
+
+
+def can_view_dashboard(user: Any) -> bool:
+    """Queues, dashboards and exports: platform admins, centre staff, and staff and
+    researchers of research institutes (each sees the cases ``cases_visible_to`` gives)."""
+    roles = roles_of(user)
+    return roles.platform_admin or bool(centre_ids(roles)) or bool(institute_ids(roles))
 
 
 def can_intake(user: Any) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 SALT = "dure.desk.status-link"
@@ -93,13 +93,10 @@ def case_for_token(token: str, queryset: Any = None) -> Any:
 
 
 def status_path(token: str) -> str:
-    try:
-        return reverse("desk:status", kwargs={"token": token})
-    except NoReverseMatch:
-        return f"/desk/status/{token}/"
+    return reverse("desk:status", kwargs={"token": token})
 
 
 def status_url(case: Any) -> str:
     """The absolute link sent to the requester (``DURE_SITE_URL`` + the status page)."""
-    base = str(getattr(settings, "DURE_SITE_URL", "") or "http://localhost:8000").rstrip("/")
+    base = str(settings.DURE_SITE_URL).rstrip("/")
     return base + status_path(make_token(case))

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -400,6 +400,9 @@ class Case(models.Model):
     )
 
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # sha256 of the normalised submission the key was first used with ("" on cases from before
+    # it was recorded): a retry with the same key and another body is refused.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
     status_secret = models.CharField(max_length=64, default=new_status_secret, editable=False)
 
     # Triage
@@ -530,10 +533,7 @@ class Case(models.Model):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self) -> str:
-        try:
-            return reverse("desk:case_detail", args=[self.pk])
-        except NoReverseMatch:
-            return f"/desk/cases/{self.pk}/"
+        return reverse("desk:case_detail", kwargs={"number": self.number})
 
     @property
     def business_number_display(self) -> str:
@@ -685,7 +685,9 @@ class CaseMessage(models.Model):
     )
     author_kind = models.CharField(max_length=12, choices=AuthorKind.choices)
     via_status_link = models.BooleanField(_("조회 링크로 작성"), default=False)
-    body = models.TextField(_("내용"), max_length=MESSAGE_MAX_LENGTH)
+    body = models.TextField(_("내용"), max_length=MESSAGE_MAX_LENGTH, blank=True)
+    # Files sent without text (``services.case_attachments_add``): the body is then empty.
+    files_only = models.BooleanField(_("파일만 보냄"), default=False)
     is_internal = models.BooleanField(_("내부 메모"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -699,11 +701,14 @@ class CaseMessage(models.Model):
                 condition=~(Q(is_internal=True) & Q(author_kind="requester")),
                 name="desk_casemessage_requester_never_internal",
             ),
+            # Text, or (files sent without text) an empty body marked ``files_only``.
             models.CheckConstraint(
                 condition=Q(
                     GreaterThanOrEqual(Length("body"), 1),
                     LessThanOrEqual(Length("body"), MESSAGE_MAX_LENGTH),
-                ),
+                    files_only=False,
+                )
+                | Q(files_only=True, body=""),
                 name="desk_casemessage_body_length",
             ),
         ]

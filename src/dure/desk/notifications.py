@@ -38,7 +38,7 @@ def _run(func: Any, *args: Any) -> None:
 
 
 def _site() -> str:
-    return str(getattr(settings, "DURE_SITE_URL", "") or "http://localhost:8000").rstrip("/")
+    return str(settings.DURE_SITE_URL).rstrip("/")
 
 
 def _claim(key: str, recipient: str) -> NotificationLog | None:

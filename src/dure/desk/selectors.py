@@ -173,6 +173,8 @@ def case_queryset(
     institute_id: int | None = None,
     query: str = "",
     now: dt.datetime | None = None,
+    overdue: bool = False,
+    mine: bool = False,
 ) -> QuerySet[Case]:
     """The cases of one queue that ``user`` may see, filtered (unordered, no related rows).
 
@@ -180,7 +182,9 @@ def case_queryset(
     ``institute`` (lead or collaborating institute ``institute_id`` or the user's institutes);
     ``mine`` (assigned to me, my team's, collaborating, or requested by me); ``overdue``;
     ``due_soon`` (within one business day); ``unassigned`` (received or triaged);
-    ``waiting`` (on the requester)."""
+    ``waiting`` (on the requester). ``overdue`` and ``mine`` narrow any queue further (e.g.
+    ``queue="mine", overdue=True``: my overdue cases; ``queue="centre", mine=True``); all
+    filters combine with AND."""
     now = now or timezone.now()
     qs = access.cases_visible_to(user)
     roles = roles_of(user)
@@ -207,6 +211,10 @@ def case_queryset(
         qs = qs.filter(status__in=[Status.RECEIVED, Status.TRIAGED])
     elif queue == "waiting":
         qs = qs.filter(status=Status.WAITING)
+    if overdue and queue != "overdue":
+        qs = qs.filter(overdue_q(now))
+    if mine and queue != "mine":
+        qs = qs.filter(_mine_q(user))
     if status:
         qs = qs.filter(status=status)
     if category:
@@ -239,9 +247,13 @@ def case_queue(
     page: int = 1,
     page_size: int | None = None,
     now: dt.datetime | None = None,
+    overdue: bool = False,
+    mine: bool = False,
 ) -> CasePage:
-    """One page of a queue (newest first; ``overdue`` and ``due_soon`` by due date). Each
-    case carries ``case.sla`` (:class:`SlaState`). Three queries whatever the page size."""
+    """One page of a queue (newest first; ``overdue`` and ``due_soon`` by due date, also
+    when ``overdue=True`` narrows another queue). Each case carries ``case.sla``
+    (:class:`SlaState`). A fixed number of queries. ``overdue``/``mine``: see
+    :func:`case_queryset`."""
     now = now or timezone.now()
     page_size = max(1, min(page_size or settings.DURE_PAGE_SIZE, 200))
     page = max(1, min(int(page), MAX_PAGE))
@@ -256,10 +268,12 @@ def case_queue(
         institute_id=institute_id,
         query=query,
         now=now,
+        overdue=overdue,
+        mine=mine,
     )
     total = qs.count()
     ordering: tuple[Any, ...] = ("-received_at", "-id")
-    if queue in ("overdue", "due_soon"):
+    if queue in ("overdue", "due_soon") or overdue:
         ordering = (F("first_response_due_at").asc(nulls_last=True), "resolution_due_at", "id")
     offset = (page - 1) * page_size
     cases = list(qs.select_related(*LIST_RELATED).order_by(*ordering)[offset : offset + page_size])
@@ -346,6 +360,9 @@ class CaseDetail:
     can_manage_collaborators: bool
     teams: list[Team] = field(default_factory=list)  # the lead institute's teams (assignment)
     company_team: Team | None = None  # the SME's team at the lead institute
+    # May the viewer see the requester's contact (name, phone, e-mail) and business number
+    # (``access.can_see_contact``)? The page hides them when not.
+    show_contact: bool = False
 
 
 def case_detail(*, user: Any, case: Case, now: dt.datetime | None = None) -> CaseDetail:
@@ -392,6 +409,7 @@ def case_detail(*, user: Any, case: Case, now: dt.datetime | None = None) -> Cas
         can_manage_collaborators=access.can_manage_collaborators(user, case),
         teams=teams,
         company_team=company_team_for(case) if internal else None,
+        show_contact=access.can_see_contact(user, case),
     )
 
 
@@ -489,13 +507,31 @@ def institutes_for_triage() -> list[Organisation]:
 # --- dashboards --------------------------------------------------------------------------------
 
 
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9999, 12, 30)
+
+
+def clamp_date(day: dt.date) -> dt.date:
+    """A date within ``FIRST_DAY``..``LAST_DAY``, so that its Seoul midnight and the next
+    day's stay representable (in Python and in the database) whatever the caller sends."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return min(max(day, FIRST_DAY), LAST_DAY)
+
+
+def seoul_day_start(day: dt.date) -> dt.datetime:
+    """Midnight (KST) starting ``day`` (clamped)."""
+    return dt.datetime.combine(clamp_date(day), dt.time(), tzinfo=sla.SEOUL)
+
+
 def _seoul_bounds(since: dt.date | None, until: dt.date | None) -> Q:
+    """``received_at`` from the start of ``since`` to the end of ``until`` (KST days,
+    inclusive), dates clamped to 1900-01-01..9999-12-30."""
     q = Q()
     if since:
-        q &= Q(received_at__gte=dt.datetime.combine(since, dt.time(), tzinfo=sla.SEOUL))
+        q &= Q(received_at__gte=seoul_day_start(since))
     if until:
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=sla.SEOUL)
-        q &= Q(received_at__lt=end)
+        q &= Q(received_at__lt=seoul_day_start(until) + dt.timedelta(days=1))
     return q
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -465,11 +466,68 @@ def _clean_intake(data: Mapping[str, Any], *, channel: str, actor: Any) -> dict[
                 fail("organisation", "organisation_invalid", _("선택할 수 없는 기관입니다."))
     if errors:
         raise ValidationError(errors)
-    if out["organisation"] is None and out["business_number"]:
-        out["organisation"] = Organisation.objects.filter(
-            business_number=out["business_number"]
-        ).first()
     return out
+
+
+def _link_organisation(cleaned: dict[str, Any]) -> None:
+    """Without an explicit organisation, link the directory's by business number."""
+    if cleaned["organisation"] is None and cleaned["business_number"]:
+        cleaned["organisation"] = Organisation.objects.filter(
+            business_number=cleaned["business_number"]
+        ).first()
+
+
+def submission_fingerprint(
+    cleaned: Mapping[str, Any],
+    *,
+    channel: str,
+    receiving_centre: Any = None,
+    attachments: Sequence[tuple[Any, Any]] = (),
+) -> str:
+    """sha256 of a submission as the service stores it (``_clean_intake``'s output: trimmed
+    text, digits of numbers, lower-case e-mail, codes of related rows), its channel, the
+    requested receiving centre and the content digests of its files (in order)."""
+
+    def plain(value: Any) -> Any:
+        if value is None or isinstance(value, bool | int | str):
+            return value
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return str(getattr(value, "pk", value))
+
+    centre = getattr(receiving_centre, "pk", receiving_centre)
+    document = {
+        "fields": {name: plain(cleaned.get(name)) for name in INTAKE_FIELDS},
+        "channel": channel,
+        "receiving_centre": None if centre in (None, "") else str(centre),
+        "attachments": [info.sha256 for _upload, info in attachments],
+    }
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+IDEMPOTENCY_CONFLICT_MESSAGE = _(
+    "이 Idempotency-Key는 내용이 다른 접수에 이미 쓰였습니다. 새 접수에는 새 키를 써 주세요."
+)
+
+
+def _case_with_key(digest: str) -> Case | None:
+    """The case an idempotency key already made (checked before any work; a concurrent
+    submission with the same key can still commit first: the unique key then refuses the
+    second insert and ``case_submit`` replays against the winner)."""
+    return Case.objects.filter(idempotency_key=digest).first()
+
+
+def _replay(existing: Case, fingerprint: str | None) -> SubmitResult:
+    """A retry with a used key: the first case if the submission is the same (or the case
+    predates fingerprints), else ``idempotency_conflict``."""
+    if fingerprint is None or (
+        existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint
+    ):
+        raise DeskError(
+            "idempotency_conflict", IDEMPOTENCY_CONFLICT_MESSAGE, field="idempotency_key"
+        )
+    return SubmitResult(existing, False)
 
 
 def _sniff_all(attachments: Sequence[Any]) -> list[tuple[Any, Any]]:
@@ -569,8 +627,15 @@ def case_submit(
 
     ``actor``: the logged-in requester (web/API), a centre staff member taking a call or a
     visit (``channel`` 1379/080/visit: the requester is then nobody), or ``None``/anonymous
-    (web/API). ``data`` keys: ``INTAKE_FIELDS``. A repeated ``idempotency_key`` from the same
-    submitter returns the first case with ``created=False`` and writes nothing.
+    (web/API). ``data`` keys: ``INTAKE_FIELDS``.
+
+    Idempotency: the key (scoped to the submitter) is stored with a fingerprint of the
+    normalised submission (``submission_fingerprint``: the cleaned fields, channel, requested
+    centre and file digests). A retry with the same key and the same submission returns the
+    first case with ``created=False`` and writes nothing; with a different (or invalid, or
+    unconsented) submission it raises ``DeskError("idempotency_conflict",
+    field="idempotency_key")`` and writes nothing. Also under a race: the unique key lets one
+    insert win and the other call replays against it.
     """
     if channel not in Channel.values:
         raise DeskError("channel_invalid", _("없는 접수 경로입니다."), field="channel")
@@ -583,18 +648,26 @@ def case_submit(
             "idempotency_key_invalid", _("중복 방지 키가 너무 깁니다."), field="idempotency_key"
         )
     digest = _idempotency_digest(actor, key) if key else None
-    if digest:
-        existing = Case.objects.filter(idempotency_key=digest).first()
-        if existing is not None:
-            return SubmitResult(existing, False)
-    if not privacy_consent:
-        raise DeskError(
-            "consent_required",
-            _("개인정보 수집·이용에 동의해야 접수할 수 있습니다."),
-            field="privacy_consent",
-        )
-    cleaned = _clean_intake(data, channel=channel, actor=actor)
-    sniffed = _sniff_all(list(attachments))
+    existing = _case_with_key(digest) if digest else None
+    try:
+        if not privacy_consent:
+            raise DeskError(
+                "consent_required",
+                _("개인정보 수집·이용에 동의해야 접수할 수 있습니다."),
+                field="privacy_consent",
+            )
+        cleaned = _clean_intake(data, channel=channel, actor=actor)
+        sniffed = _sniff_all(list(attachments))
+    except ValidationError:
+        if existing is not None:  # the key's first submission was valid: this one differs
+            return _replay(existing, None)
+        raise
+    fingerprint = submission_fingerprint(
+        cleaned, channel=channel, receiving_centre=receiving_centre, attachments=sniffed
+    )
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    _link_organisation(cleaned)
     # the receiving centre
     centre: Organisation | None
     if receiving_centre is not None:
@@ -625,15 +698,16 @@ def case_submit(
                 channel=channel,
                 centre=centre,
                 digest=digest,
+                fingerprint=fingerprint if digest else "",
                 staff_intake=staff_intake,
                 sniffed=sniffed,
                 ip_address=ip_address,
             )
     except IntegrityError:
-        if digest:
+        if digest:  # a concurrent submission with the same key committed first
             existing = Case.objects.filter(idempotency_key=digest).first()
             if existing is not None:
-                return SubmitResult(existing, False)
+                return _replay(existing, fingerprint)
         raise
     return SubmitResult(case, True)
 
@@ -646,6 +720,7 @@ def _create_case(
     channel: str,
     centre: Organisation | None,
     digest: str | None,
+    fingerprint: str,
     staff_intake: bool,
     sniffed: list[tuple[Any, Any]],
     ip_address: str | None,
@@ -673,6 +748,7 @@ def _create_case(
         consent_at=now,
         consent=consent,
         idempotency_key=digest,
+        idempotency_fingerprint=fingerprint,
         first_response_due_at=sla.add_business_days(now, first_days),
         resolution_due_at=sla.add_business_days(now, resolution_days),
         **cleaned,
@@ -1354,8 +1430,8 @@ def _post_message(
     sniffed: list[tuple[Any, Any]] | None = None,
 ) -> CaseMessage:
     text = _text(body).replace("\r\n", "\n")
-    if not text:
-        raise DeskError("body_required", _("내용을 입력해 주세요."), field="body")
+    if not text and not sniffed:
+        raise DeskError("body_required", _("내용을 입력하거나 파일을 첨부해 주세요."), field="body")
     if len(text) > MESSAGE_MAX_LENGTH:
         raise DeskError(
             "body_too_long",
@@ -1377,6 +1453,7 @@ def _post_message(
         author_kind=kind,
         via_status_link=via_link,
         body=text,
+        files_only=not text,
         is_internal=internal,
         created_at=now,
     )
@@ -1393,7 +1470,12 @@ def _post_message(
         CaseEvent.Kind.NOTE if internal else CaseEvent.Kind.MESSAGE,
         actor=None if via_link else actor,
         via_link=via_link,
-        data={"message": message.pk, "author_kind": kind, "attachments": [f.pk for f in files]},
+        data={
+            "message": message.pk,
+            "author_kind": kind,
+            "attachments": [f.pk for f in files],
+            "files_only": not text,
+        },
         internal=internal,
         at=now,
     )
@@ -1424,6 +1506,10 @@ def case_message_post(
 ) -> CaseMessage:
     """Post a message (or, for the staff side, an internal note the requester never sees).
 
+    ``body`` may be empty when ``attachments`` are given: files sent without text are a
+    message with an empty body (``body_required`` only when there is neither). Every
+    attachment belongs to a message, so it appears in the conversation where it was sent.
+
     Requesters post logged in (``actor``) or through their status link (``status_token``).
     The first public message from the staff side records the first response. A requester's
     message on a case waiting for them resumes it. Closed cases take no messages."""
@@ -1447,6 +1533,29 @@ def case_message_post(
     if message.author_kind == CaseMessage.AuthorKind.REQUESTER and case.status == Status.WAITING:
         _resume(case, actor=actor, via_link=via_link, reason="requester_message")
     return message
+
+
+def case_attachments_add(
+    *,
+    case: Case,
+    attachments: Sequence[Any],
+    actor: Any = None,
+    status_token: str | None = None,
+    is_internal: bool = False,
+) -> CaseMessage:
+    """Send files without a message: ``case_message_post`` with an empty body (the same
+    content checks, permission, event, audit row, first response and resume rules). At least
+    one file (``attachments_required``)."""
+    if not list(attachments):
+        raise DeskError("attachments_required", _("올릴 파일을 골라 주세요."), field="attachments")
+    return case_message_post(
+        case=case,
+        body="",
+        actor=actor,
+        status_token=status_token,
+        is_internal=is_internal,
+        attachments=attachments,
+    )
 
 
 # --- survey ------------------------------------------------------------------------------------
