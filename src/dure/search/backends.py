@@ -81,15 +81,22 @@ class SQLiteBackend:
     def search(self, tokens, mode, kinds, filters, limit, offset):
         where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM {self.FROM} WHERE {where}", params)  # noqa: S608
-            total = cur.fetchone()[0]
+            # the total comes with the page (one full-text evaluation, not two)
+            # (bm25() cannot sit beside a window function: it is computed in a subquery)
             cur.execute(
-                f"SELECT d.id, d.kind, d.object_id, -bm25(search_fts, 5.0, 1.0) "  # noqa: S608
+                "SELECT id, kind, object_id, score, count(*) OVER () FROM ("  # noqa: S608
+                f"SELECT d.id AS id, d.kind AS kind, d.object_id AS object_id, "
+                f"-bm25(search_fts, 5.0, 1.0) "
                 f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
-                f"FROM {self.FROM} WHERE {where} ORDER BY score DESC, d.id LIMIT %s OFFSET %s",
+                f"FROM {self.FROM} WHERE {where}) ORDER BY score DESC, id LIMIT %s OFFSET %s",
                 [" ".join(tokens), *params, limit, offset],
             )
             rows = cur.fetchall()
+            if rows:
+                total = rows[0][4]
+            else:  # a page past the end: count on its own
+                cur.execute(f"SELECT count(*) FROM {self.FROM} WHERE {where}", params)  # noqa: S608
+                total = cur.fetchone()[0]
         return total, [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     def facets(self, tokens, mode, kinds, filters, key):
@@ -102,6 +109,32 @@ class SQLiteBackend:
                 params,
             )
             return [(str(v), int(c)) for v, c in cur.fetchall()]
+
+    def facets_many(self, tokens, mode, kinds, filters, keys):
+        """Counts for several keys under the same filters in one pass over the matches (the
+        full-text match is evaluated once instead of once per key)."""
+        if not keys:
+            return {}
+        where, params = self._where(tokens, mode, kinds, filters)
+        wanted = ", ".join(["%s"] * len(keys))
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT k.key, v.value, count(*) FROM {self.FROM}, "  # noqa: S608
+                f"json_each(d.filters) k, json_each(k.value) v "
+                f"WHERE {where} AND k.key IN ({wanted}) "
+                "GROUP BY k.key, v.value",
+                [*params, *keys],
+            )
+            return _grouped(cur.fetchall(), keys)
+
+
+def _grouped(rows, keys) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {key: [] for key in keys}
+    for key, value, count in rows:
+        out[key].append((str(value), int(count)))
+    for values in out.values():
+        values.sort(key=lambda vc: (-vc[1], vc[0]))
+    return out
 
 
 class PostgresBackend:
@@ -140,16 +173,23 @@ class PostgresBackend:
     def search(self, tokens, mode, kinds, filters, limit, offset):
         tsquery, tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM search_searchdocument d WHERE {where}", params)  # noqa: S608
-            total = cur.fetchone()[0]
             cur.execute(
                 f"SELECT d.id, d.kind, d.object_id, ts_rank_cd(d.tsv, {tsquery}, 1) "  # noqa: S608
-                f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
+                f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score, "
+                "count(*) OVER () "
                 f"FROM search_searchdocument d WHERE {where} "
                 "ORDER BY score DESC, d.id LIMIT %s OFFSET %s",
                 [*tsquery_params, " ".join(tokens), *params, limit, offset],
             )
             rows = cur.fetchall()
+            if rows:
+                total = rows[0][4]
+            else:
+                cur.execute(
+                    f"SELECT count(*) FROM search_searchdocument d WHERE {where}",  # noqa: S608
+                    params,
+                )
+                total = cur.fetchone()[0]
         return total, [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     def facets(self, tokens, mode, kinds, filters, key):
@@ -162,6 +202,22 @@ class PostgresBackend:
                 params,
             )
             return [(str(v), int(c)) for v, c in cur.fetchall()]
+
+    def facets_many(self, tokens, mode, kinds, filters, keys):
+        """Counts for several keys under the same filters in one query."""
+        if not keys:
+            return {}
+        _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        wanted = ", ".join(["%s"] * len(keys))
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT k.key, j.v, count(*) FROM search_searchdocument d, "  # noqa: S608
+                f"jsonb_each(d.filters) k, jsonb_array_elements_text(k.value) j(v) "
+                f"WHERE {where} AND k.key IN ({wanted}) "
+                "GROUP BY k.key, j.v",
+                [*params, *keys],
+            )
+            return _grouped(cur.fetchall(), keys)
 
 
 def backend() -> SQLiteBackend | PostgresBackend:

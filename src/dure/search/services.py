@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.safestring import SafeString
 
 from . import registry
-from .analysis import analyze, analyze_query
+from .analysis import analyze_many, analyze_query
 from .backends import _check_keys, backend
 from .highlight import snippet
 from .models import SearchDocument
@@ -61,14 +61,15 @@ def index_document(
 ) -> SearchDocument:
     doc_filters = _normalise_filters(filters)
     _check_keys(doc_filters, [])
+    title_tokens, body_tokens = analyze_many([title, body])
     doc, _created = SearchDocument.objects.update_or_create(
         kind=kind,
         object_id=object_id,
         defaults={
             "title": title[:300],
             "body": body,
-            "title_tokens": " ".join(analyze(title)),
-            "body_tokens": " ".join(analyze(body)),
+            "title_tokens": " ".join(title_tokens),
+            "body_tokens": " ".join(body_tokens),
             "filters": doc_filters,
         },
     )
@@ -133,10 +134,16 @@ def search(
         for m in matches
         if m.document_id in docs
     ]
+    # Facet counts for a key ignore that key's own filter (the usual drill-down behaviour), so
+    # the keys nobody filters on share the same conditions and are counted in one query.
+    shared = [key for key in facet_keys if key not in norm_filters]
+    counts = engine.facets_many(tokens, mode, kinds, norm_filters, shared) if shared else {}
     for key in facet_keys:
-        # Facet counts for a key ignore that key's own filter (the usual drill-down behaviour).
-        others = {k: v for k, v in norm_filters.items() if k != key}
-        result.facets[key] = engine.facets(tokens, mode, kinds, others, key)
+        if key in counts:
+            result.facets[key] = counts[key]
+        else:
+            others = {k: v for k, v in norm_filters.items() if k != key}
+            result.facets[key] = engine.facets(tokens, mode, kinds, others, key)
     return result
 
 
@@ -151,36 +158,49 @@ def reindex(
     for kind in registry.all_kinds():
         if kinds and kind.name not in kinds:
             continue
-        objects = list(kind.queryset())
+        # in primary-key order: documents get ids in the order their objects were created, as
+        # when they were indexed one by one (equal scores are ordered by document id)
+        objects = sorted(kind.queryset(), key=lambda obj: obj.pk)
         total = len(objects)
         done = 0
         with transaction.atomic():
             SearchDocument.objects.filter(kind=kind.name).delete()
-            batch: list[SearchDocument] = []
+            pending: list[tuple[int, object]] = []
             for obj in objects:
                 document = kind.to_document(obj)
                 if document is not None:
-                    batch.append(
-                        SearchDocument(
-                            kind=kind.name,
-                            object_id=obj.pk,
-                            title=document.title[:300],
-                            body=document.body,
-                            title_tokens=" ".join(analyze(document.title)),
-                            body_tokens=" ".join(analyze(document.body)),
-                            filters=_normalise_filters(document.filters),
-                        )
-                    )
+                    pending.append((obj.pk, document))
                 done += 1
-                if len(batch) >= batch_size:
-                    SearchDocument.objects.bulk_create(batch)
-                    batch = []
+                if len(pending) >= batch_size:
+                    _write_batch(kind.name, pending)
+                    pending = []
                 if progress:
                     progress(kind.name, done, total)
-            SearchDocument.objects.bulk_create(batch)
+            _write_batch(kind.name, pending)
         counts[kind.name] = SearchDocument.objects.filter(kind=kind.name).count()
     _refresh_statistics()
     return counts
+
+
+def _write_batch(kind: str, pending: list) -> None:
+    """Analyse a batch of documents in one Kiwi batch and insert them."""
+    if not pending:
+        return
+    texts = [d.title for _pk, d in pending] + [d.body for _pk, d in pending]
+    tokens = analyze_many(texts)
+    n = len(pending)
+    SearchDocument.objects.bulk_create(
+        SearchDocument(
+            kind=kind,
+            object_id=pk,
+            title=document.title[:300],
+            body=document.body,
+            title_tokens=" ".join(tokens[i]),
+            body_tokens=" ".join(tokens[n + i]),
+            filters=_normalise_filters(document.filters),
+        )
+        for i, (pk, document) in enumerate(pending)
+    )
 
 
 def _refresh_statistics() -> None:

@@ -16,7 +16,6 @@ runs it on every core) and upserts the documents in one statement per batch.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dure.search import registry
-from dure.search.analysis import _TOKEN_OK, CONTENT_TAGS, STOP_STEMS, _clean, analyze, kiwi
+from dure.search.analysis import analyze, analyze_many
 from dure.search.registry import IndexedDocument
 
 TECHNOLOGY = "technology"
@@ -42,22 +41,6 @@ LABELS = {
 
 PUBLIC = "public"
 STAFF = "staff"
-
-
-# Kiwi tags dashed identifiers ("10-2019-0087421", "NFEC-2016-04-209871") as serial numbers,
-# which the analysis drops; written without separators they are kept as one number token. So
-# documents carry the compact forms and queries are rewritten to them (compact_identifiers).
-_APPLICATION = re.compile(r"(?<![0-9])(10|20)[-\s.]?([0-9]{4})[-\s.]?([0-9]{7})(?![0-9])")
-_REGISTRATION = re.compile(r"(?<![0-9])(10|20)-([0-9]{7})(?![0-9-])")
-_NFEC = re.compile(r"NFEC[-\s]?([0-9]{4})[-\s]?([0-9]{2})[-\s]?([0-9]{6})", re.IGNORECASE)
-
-
-def compact_identifiers(text: str) -> str:
-    """``10-2019-0087421`` → ``1020190087421``, ``10-2245187`` → ``102245187``,
-    ``NFEC-2016-04-209871`` → ``NFEC201604209871`` (other text unchanged)."""
-    text = _APPLICATION.sub(r"\1\2\3", text)
-    text = _REGISTRATION.sub(r"\1\2", text)
-    return _NFEC.sub(r"NFEC\1\2\3", text)
 
 
 def institute_visibility(institute_id: int) -> str:
@@ -89,17 +72,8 @@ def technology_document(tech) -> IndexedDocument:
             holder.acronym,
             tech.inventor_names,
             tech.application_number,
-            compact_identifiers(
-                " ".join(
-                    n
-                    for n in (
-                        tech.application_number,
-                        tech.publication_number,
-                        tech.registration_number,
-                    )
-                    if n
-                )
-            ),
+            tech.publication_number,
+            tech.registration_number,
         ),
         filters={
             "kind": [TECHNOLOGY],
@@ -131,7 +105,6 @@ def equipment_document(item) -> IndexedDocument:
             institute.name,
             institute.acronym,
             item.nfec_number,
-            compact_identifiers(item.nfec_number),
         ),
         filters={
             "kind": [EQUIPMENT],
@@ -238,32 +211,6 @@ def register() -> None:
 
 
 # --- bulk indexing -----------------------------------------------------------------------------
-
-
-def analyze_many(texts: Sequence[str]) -> list[list[str]]:
-    """``[analyze(t) for t in texts]``, in one Kiwi batch (multi-threaded inside Kiwi).
-
-    The same filtering as ``dure.search.analysis.analyze`` (a test holds them equal); it belongs
-    in that module and should move there."""
-    cleaned = [_clean(t) for t in texts]
-    todo = [i for i, text in enumerate(cleaned) if text.strip()]
-    out: list[list[str]] = [[] for _ in texts]
-    if not todo:
-        return out
-    results = kiwi().tokenize([cleaned[i] for i in todo])
-    for i, tokens in zip(todo, results, strict=True):
-        forms = out[i]
-        for token in tokens:
-            tag = token.tag.split("-")[0]
-            if tag not in CONTENT_TAGS:
-                continue
-            form = token.form.lower().strip(".")
-            if not form or not _TOKEN_OK.match(form):
-                continue
-            if tag in ("VV", "VA") and form in STOP_STEMS:
-                continue
-            forms.append(form)
-    return out
 
 
 def _filters(raw: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -54,7 +54,6 @@ from .search_index import (
     PUBLIC_KINDS,
     STAFF,
     TECHNOLOGY,
-    compact_identifiers,
     institute_visibility,
 )
 
@@ -121,7 +120,7 @@ def techbank_search(
     }
     clean_filters["visibility"] = visibility_values(roles)
     return search(
-        query=compact_identifiers((query or "")[:MAX_QUERY_CHARS]),
+        query=(query or "")[:MAX_QUERY_CHARS],
         kinds=list(wanted),
         filters=clean_filters,
         facets=[f for f in facets if f in FACET_KEYS],
