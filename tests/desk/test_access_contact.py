@@ -160,3 +160,17 @@ def test_the_case_page_hides_the_contact_from_a_collaborating_institute(client, 
     assert routed.contact_phone not in hidden
     assert routed.contact_email not in hidden
     assert routed.business_number_display not in hidden
+
+
+def test_triage_shows_matching_technology_bank_entries(client, desk, submit):
+    """The technology bank is evidence at triage too: a request in an SME's words about
+    corroding welds lists the institutes' matching technology, linked to its page."""
+    from django.urls import reverse
+
+    from dure.techbank.models import Technology
+
+    technology = Technology.objects.get(title_en__startswith="Ceramic composite coating")
+    case = submit(description="용접한 부분이 바닷바람에 금방 부식돼서 녹이 슬어요. 막는 방법이 있을까요?")
+    client.force_login(desk.center)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert reverse("techbank:technology_detail", args=[technology.pk]) in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -314,11 +315,8 @@ def test_people_on_the_case_upload_files_checked_by_content(client_for, desk, fl
     assert download["Content-Type"] == "application/pdf"
 
 
-def test_a_disguised_file_is_refused_and_nothing_is_stored(
-    client_for, desk, flow, settings, tmp_path
-):
-    # given
-    settings.DURE_DESK_FILES_ROOT = tmp_path / "desk-files"
+def test_a_disguised_file_is_refused_and_nothing_is_stored(client_for, desk, flow, settings):
+    # given: attachments live under MEDIA_ROOT/desk (a fresh temp dir per test)
     case = flow("in_progress", actor=desk.sme)
     before, row = footprint(), case_row(case)
     # when: an executable named like a PDF, next to a real PDF
@@ -333,7 +331,7 @@ def test_a_disguised_file_is_refused_and_nothing_is_stored(
     body = assert_error(response, 422, "attachment_type", "files")
     assert "견적서.pdf" in body["message"]
     assert footprint() == before and case_row(case) == row
-    assert not any((tmp_path / "desk-files").rglob("*.*"))
+    assert not any((Path(settings.MEDIA_ROOT) / "desk").rglob("*.*"))
 
 
 def test_a_requester_cannot_upload_internal_files_and_strangers_cannot_see_the_case(

@@ -483,6 +483,28 @@ def case_recommendations(*, case: Case, limit: int = 5) -> list[Any]:
     return list(recommend(case.routing_text, limit=limit))
 
 
+@dataclass(frozen=True)
+class TechbankMatch:
+    kind: str  # technology, equipment, lab or expert
+    object_id: int
+    title: str
+    score: float
+
+
+TECHBANK_MATCH_QUERY_CHARS = 300
+
+
+def case_techbank_matches(*, user: Any, case: Case, limit: int = 5) -> list[TechbankMatch]:
+    """Technologies, equipment, labs and (for those who may see them) experts of the
+    technology bank matching the case's text, best first, for the people routing it. The
+    text is cut to its first words: a whole 10,000-character request would match everything."""
+    from dure.techbank.selectors import techbank_search
+
+    query = case.routing_text[:TECHBANK_MATCH_QUERY_CHARS]
+    result = techbank_search(user=user, query=query, limit=limit)
+    return [TechbankMatch(h.kind, h.object_id, h.title, h.score) for h in result.hits]
+
+
 def team_list(*, user: Any, institute_id: int | None = None) -> list[Team]:
     qs = access.teams_visible_to(user).select_related("institute")
     if institute_id:

@@ -492,6 +492,11 @@ def _render_case(
     detail = selectors.case_detail(user=user, case=case)
     bound = {failed.name: failed.form} if failed else {}
     recommendations = _recommendations(case) if "triage" in detail.moves else []
+    techbank_matches = (
+        selectors.case_techbank_matches(user=user, case=case)
+        if {"triage", "assign", "resolve"} & set(detail.moves)
+        else []
+    )
     panels: list[_Panel] = []
     for move in detail.moves:
         action = reverse(f"desk:case_{move}", kwargs={"number": case.number})
@@ -531,6 +536,7 @@ def _render_case(
             "detail": detail,
             "panels": panels,
             "recommendations": recommendations,
+            "techbank_matches": techbank_matches,
             "message_form": message_form,
             "note_form": note_form,
             "collaborator_form": collaborator_form,
