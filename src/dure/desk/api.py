@@ -640,7 +640,8 @@ def case_recommendation(
         else:
             evidence["examples"] = None
         ranking.append(data)
-    return {"ranking": ranking}
+    matches = selectors.case_techbank_matches(user=request.user, case=case)
+    return {"ranking": ranking, "techbank": [vars(m) for m in matches]}
 
 
 # --- Workflow moves ----------------------------------------------------------------------------

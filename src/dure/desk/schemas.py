@@ -257,8 +257,20 @@ class EventOut(Schema):
     data: dict[str, Any] | None = Field(None, description="세부 내용 (담당 쪽에게만)")
 
 
+class TechbankMatchOut(Schema):
+    kind: str = Field(
+        ..., description="technology, equipment, lab 또는 expert (전문가는 볼 수 있는 사람에게만)"
+    )
+    object_id: int
+    title: str
+    score: float
+
+
 class RecommendationOut(Schema):
     ranking: list[RankingItemOut]
+    techbank: list[TechbankMatchOut] = Field(
+        default_factory=list, description="기술은행에서 찾은 관련 기술·장비·연구실·전문가"
+    )
 
 
 # --- Messages and workflow moves ----------------------------------------------------------------
