@@ -170,7 +170,9 @@ def test_triage_shows_matching_technology_bank_entries(client, desk, submit):
     from dure.techbank.models import Technology
 
     technology = Technology.objects.get(title_en__startswith="Ceramic composite coating")
-    case = submit(description="용접한 부분이 바닷바람에 금방 부식돼서 녹이 슬어요. 막는 방법이 있을까요?")
+    case = submit(
+        description="용접한 부분이 바닷바람에 금방 부식돼서 녹이 슬어요. 막는 방법이 있을까요?"
+    )
     client.force_login(desk.center)
     page = client.get(case.get_absolute_url()).content.decode()
     assert reverse("techbank:technology_detail", args=[technology.pk]) in page
@@ -180,7 +182,9 @@ def test_the_recommendation_api_lists_the_technology_bank_matches(client, desk, 
     from dure.techbank.models import Technology
 
     technology = Technology.objects.get(title_en__startswith="Ceramic composite coating")
-    case = submit(description="용접한 부분이 바닷바람에 금방 부식돼서 녹이 슬어요. 막는 방법이 있을까요?")
+    case = submit(
+        description="용접한 부분이 바닷바람에 금방 부식돼서 녹이 슬어요. 막는 방법이 있을까요?"
+    )
     client.force_login(desk.center)
     body = client.get(f"/api/v1/desk/cases/{case.number}/recommendation").json()
     assert body["ranking"]
