@@ -86,11 +86,11 @@ def crawl(
         url = queue.popleft()
         response = request.get(url)
         final = response.url
-        visited.append(final)
         if response.status >= 400:
             problems.append(f"{url} answered HTTP {response.status} (broken link?)")
         if "text/html" not in response.headers.get("content-type", ""):
-            continue
+            continue  # a download (CSV, XLSX, a file): not a page
+        visited.append(final)
         html = response.text()
         seen.add(urlsplit(final).path)
         for href in links_in(html, final):
