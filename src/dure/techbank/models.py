@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dure.directory.models import Capability, IndustryClass, Organisation, OrganisationKind, Sido
 
@@ -112,8 +113,8 @@ EXPERT_CONTACT_FIELDS = ("phone", "email", "cv")
 
 class PatentStatus(models.TextChoices):
     APPLIED = "applied", _("출원")
-    PUBLISHED = "published", _("공개")
-    REGISTERED = "registered", _("등록")
+    PUBLISHED = "published", pgettext_lazy("patent status", "공개")
+    REGISTERED = "registered", pgettext_lazy("patent status", "등록")
     LAPSED = "lapsed", _("소멸")
 
 
@@ -454,7 +455,7 @@ class BookingStatus(models.TextChoices):
     REQUESTED = "requested", _("신청")
     APPROVED = "approved", _("승인")
     REJECTED = "rejected", _("반려")
-    CANCELLED = "cancelled", _("취소")
+    CANCELLED = "cancelled", pgettext_lazy("request status", "취소")
 
 
 # Bookings that hold their time slot (no other active booking may overlap them).
@@ -533,7 +534,7 @@ class TransferStatus(models.TextChoices):
     CONTRACTED = "contracted", _("계약 체결")
     COMMERCIALISED = "commercialised", _("사업화")
     REJECTED = "rejected", _("반려")
-    WITHDRAWN = "withdrawn", _("철회")
+    WITHDRAWN = "withdrawn", pgettext_lazy("request status", "철회")
 
 
 OPEN_TRANSFER_STATUSES = (
@@ -770,7 +771,7 @@ class ExchangeStatus(models.TextChoices):
     SUBMITTED = "submitted", _("신청")
     AGREED = "agreed", _("합의")
     DECLINED = "declined", _("반려")
-    WITHDRAWN = "withdrawn", _("철회")
+    WITHDRAWN = "withdrawn", pgettext_lazy("request status", "철회")
 
 
 EXCHANGE_TRANSITIONS: dict[str, tuple[str, ...]] = {
