@@ -16,6 +16,8 @@ urlpatterns = [
     path("staff/", include("dure.core.urls")),
     path("desk/", include("dure.desk.urls")),
     path("techbank/", include("dure.techbank.urls")),
+    path("coop/", include("dure.governance.urls")),
+    path("market/", include("dure.market.urls")),
     path("i18n/language/", core_views.switch_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -27,7 +27,7 @@ STAFF = {"admin", "center"}
 
 # Apps whose endpoints have their own matrix (with its own completeness check) in their test
 # folder: tests/<app>/test_api_permissions.py.
-OWN_MATRIX_PREFIXES = ("/desk/", "/routing/", "/techbank/")
+OWN_MATRIX_PREFIXES = ("/desk/", "/routing/", "/techbank/", "/governance/", "/market/")
 
 
 def expect(default: int, **per_role: int) -> dict[str, int]:

@@ -116,6 +116,8 @@ register_error_handlers(api)
 def _mount_routers() -> None:
     from dure.desk.api import router as desk_router
     from dure.directory.api import mous_router, organisations_router, reference_router
+    from dure.governance.api import router as governance_router
+    from dure.market.api import router as market_router
     from dure.routing.api import router as routing_router
     from dure.techbank.api import router as techbank_router
 
@@ -125,6 +127,8 @@ def _mount_routers() -> None:
     api.add_router("/desk", desk_router)
     api.add_router("/routing", routing_router)
     api.add_router("/techbank", techbank_router)
+    api.add_router("/governance", governance_router)
+    api.add_router("/market", market_router)
 
 
 _mount_routers()

@@ -16,6 +16,8 @@ def navigation(request):
         (reverse("directory:list"), _("기관 찾기")),
         (reverse("directory:mou_list"), _("업무협약")),
         (reverse("techbank:home"), _("기술은행")),
+        (reverse("market:home"), _("장터")),
+        (reverse("governance:check"), _("총회 요건 확인")),
     ]
     if roles.is_staff or roles.institute_staff:
         items.append((reverse("desk:queue"), _("상담 업무")))

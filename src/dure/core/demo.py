@@ -6,7 +6,13 @@ from __future__ import annotations
 from importlib import import_module
 
 # Order matters: later apps build on the organisations and people of earlier ones.
-DEMO_LOADERS = ("dure.directory.demo", "dure.techbank.demo", "dure.desk.demo")
+DEMO_LOADERS = (
+    "dure.directory.demo",
+    "dure.techbank.demo",
+    "dure.desk.demo",
+    "dure.governance.demo",
+    "dure.market.demo",
+)
 
 
 def load_all_demo() -> dict[str, int]:

@@ -1,0 +1,5 @@
+"""Assembly checker API (owned by the rules/checker work)."""
+
+from ninja import Router
+
+router = Router(tags=["governance"])
