@@ -25,8 +25,10 @@ from .test_permissions_pages import (
     HANBIT_CASE,
     KITECH,
     ROLES,
+    SERIO_LICENCE,
     STAFF,
     _applicant,
+    report_form,
     techbank_state,
     world,  # noqa: F401 - the fixture
 )
@@ -298,8 +300,31 @@ MATRIX = [
         body=lambda w, role: {},
         effect=status_is("application", "withdrawn"),
     ),
+    Case(
+        "GET",
+        "/techbank/transfers/{id}/reports",
+        expect(404, anonymous=401, yes=(SERIO_LICENCE, 200)),
+        target=lambda w: w.licence.pk,
+    ),
+    Case(
+        "POST",
+        "/techbank/transfers/{id}/reports",
+        expect(404, anonymous=401, yes=(STAFF | {"coop"}, 201)),
+        target=lambda w: w.licence.pk,
+        body=lambda w, role: {
+            key.removeprefix("report-"): (int(value) if key == "report-sales" else value)
+            for key, value in report_form(w, role).items()
+        },
+        effect=lambda w, role: w.licence.royalty_reports.filter(sales=1_000_000).exists(),
+    ),
     # exchange requests
     Case("GET", "/techbank/exchanges", expect(200, anonymous=401)),
+    Case(
+        "GET",
+        "/techbank/exchanges/{id}/candidates",
+        expect(404, anonymous=401, yes=(KITECH, 200)),
+        target=lambda w: w.exchange.pk,
+    ),
     Case(
         "GET",
         "/techbank/exchanges/{id}",

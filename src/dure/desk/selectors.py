@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from dure.directory.access import roles_of
@@ -492,6 +493,70 @@ class TechbankMatch:
 
 
 TECHBANK_MATCH_QUERY_CHARS = 300
+
+
+@dataclass(frozen=True)
+class RequesterNextSteps:
+    """What a requester can start in the technology bank from their open case."""
+
+    technologies: list[TechbankMatch]  # matching technologies to apply for (transfer)
+    exchange: bool  # whether to offer a personnel-exchange request
+
+
+def requester_next_steps(*, user: Any, case: Case) -> RequesterNextSteps | None:
+    """Existing technology → a technology-transfer application; personnel exchange → an
+    exchange request; both linked to the case. Follows the triage: before it, matching
+    technologies are offered; after it, only what the case was classed as."""
+    from dure.techbank import access as techbank_access
+
+    if not case.is_open or not techbank_access.can_apply_for_transfer(user):
+        return None
+    technologies: list[TechbankMatch] = []
+    if case.category in ("", Category.TECH_TRANSFER):
+        matches = case_techbank_matches(user=user, case=case, limit=10)
+        technologies = [m for m in matches if m.kind == "technology"][:5]
+    exchange = case.category == Category.PERSONNEL
+    if not technologies and not exchange:
+        return None
+    return RequesterNextSteps(technologies, exchange)
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """What another app may know of a case it links to: which case, whose."""
+
+    id: int
+    number: str
+    organisation_id: int | None
+
+
+def case_link(*, user: Any, number: str) -> CaseLink | None:
+    """The case ``number`` if ``user`` may see it, for linking a technology-transfer
+    application or an exchange request to the case it came from; ``None`` otherwise (missing
+    and forbidden look the same)."""
+    try:
+        case = access.access_case_by_number(user=user, number=number)
+    except Http404:
+        return None
+    return CaseLink(case.pk, case.number, case.organisation_id)
+
+
+def case_number(case_id: int) -> str | None:
+    """A case's readable number (shown on requests linked to it)."""
+    return Case.objects.filter(pk=case_id).values_list("number", flat=True).first()
+
+
+def case_link_by_id(*, user: Any, case_id: int | None) -> CaseLink | None:
+    """The linked case by id, if ``user`` may see it (for showing the link)."""
+    if not case_id:
+        return None
+    case = (
+        access.cases_visible_to(user)
+        .filter(pk=case_id)
+        .only("id", "number", "organisation")
+        .first()
+    )
+    return CaseLink(case.pk, case.number, case.organisation_id) if case else None
 
 
 def case_techbank_matches(*, user: Any, case: Case, limit: int = 5) -> list[TechbankMatch]:

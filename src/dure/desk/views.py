@@ -591,6 +591,7 @@ def _render_requester_case(
         "close_form": (bound.get("close") or forms.CloseForm()) if "close" in moves else None,
         "close_action": reverse("desk:case_close", kwargs=number),
         "has_errors": bool(failed),
+        "next_steps": selectors.requester_next_steps(user=request.user, case=case),
     }
     context["unshown"] = _unshown(failed, _requester_forms_shown(context))
     return render(request, "desk/case_requester.html", context, status=status)

@@ -39,6 +39,7 @@ from .schemas import (
     ExchangePage,
     ExpertCreateIn,
     ExpertDetailOut,
+    ExpertOut,
     ExpertPage,
     ExpertUpdateIn,
     LabCreateIn,
@@ -46,6 +47,9 @@ from .schemas import (
     LabPage,
     LabUpdateIn,
     NoteIn,
+    RoyaltyReportIn,
+    RoyaltyReportOut,
+    RoyaltyReportsOut,
     SearchFilters,
     SearchOut,
     SimpleFilters,
@@ -601,9 +605,50 @@ def submit_transfer(request: HttpRequest, payload: TransferIn) -> Status:
         applicant=applicant,
         deal_type=payload.deal_type,
         intended_use=payload.intended_use,
+        desk_case=payload.desk_case_number,
         ip_address=client_ip(request),
     )
     return Status(201, _transfer(request.user, application.pk))
+
+
+def _reports(user: Any, application: Any) -> dict[str, Any]:
+    context = selectors.transfer_detail_context(user=user, application=application)
+    return {
+        "reports": context["reports"],
+        "royalty_total": context["royalty_total"],
+        "overdue": context["overdue"],
+    }
+
+
+@router.get(
+    "/transfers/{id}/reports",
+    response={200: RoyaltyReportsOut, **error_responses(401, 404, 422)},
+    **WRITE,
+)
+def list_royalty_reports(request: HttpRequest, id: int) -> dict:
+    """계약의 매출 보고와 경상기술료 합계, 기한이 지난 미보고 기간 (신청 기업·보유 기관·운영진)."""
+    return _reports(request.user, _transfer(request.user, id))
+
+
+@router.post(
+    "/transfers/{id}/reports",
+    response={201: RoyaltyReportOut, **error_responses(400, 401, 403, 404, 422)},
+    **WRITE,
+)
+def submit_royalty_report(request: HttpRequest, id: int, payload: RoyaltyReportIn) -> Status:
+    """매출 보고 (실시권자). 경상기술료 = ⌊매출액 × 계약 요율⌋ 원으로 계산됩니다."""
+    application = _transfer(request.user, id, write=True)
+    report = _call(
+        services.royalty_report_submit,
+        actor=request.user,
+        application=application,
+        period_start=payload.period_start,
+        period_end=payload.period_end,
+        sales=payload.sales,
+        note=payload.note,
+        ip_address=client_ip(request),
+    )
+    return Status(201, report)
 
 
 @router.post("/transfers/{id}/review", **TRANSFER_ACTION, **WRITE)
@@ -705,9 +750,24 @@ def submit_exchange(request: HttpRequest, payload: ExchangeIn) -> Status:
         start_date=payload.start_date,
         end_date=payload.end_date,
         purpose=payload.purpose,
+        desk_case=payload.desk_case_number,
         ip_address=client_ip(request),
     )
     return Status(201, exchange)
+
+
+@router.get(
+    "/exchanges/{id}/candidates",
+    response={200: list[ExpertOut], **error_responses(401, 404, 422)},
+    **WRITE,
+)
+def list_exchange_candidates(request: HttpRequest, id: int) -> list[dict[str, Any]]:
+    """교류가 가능한 전문가 중 신청 분야에 맞는 사람 (처리하는 기관·운영진). 개인정보는 없습니다."""
+    exchange = _exchange(request.user, id)
+    if not access.can_decide_exchange(request.user, exchange):
+        raise Http404
+    candidates = selectors.exchange_candidates(user=request.user, request=exchange)
+    return [_expert_out(expert) for expert in candidates]
 
 
 @router.post("/exchanges/{id}/decide", **EXCHANGE_ACTION, **WRITE)

@@ -410,6 +410,8 @@ class TransferForm(AccessibleFormMixin, forms.Form):
         max_length=3000,
         help_text=_("이 기술을 적용할 제품이나 공정을 적어 주세요."),
     )
+    # The desk case the application comes from (its number), carried from the case page.
+    desk_case = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, applicants: Any, deal_types: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -478,6 +480,7 @@ class ExchangeForm(AccessibleFormMixin, forms.Form):
     start_date = forms.DateField(label=_("시작일"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=_("종료일"), widget=forms.DateInput(attrs={"type": "date"}))
     purpose = forms.CharField(label=_("교류 목적"), widget=TEXTAREA, max_length=3000)
+    desk_case = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, requesters: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -430,12 +430,21 @@ class TransferEventOut(Schema):
     at: dt.datetime
 
 
+def _desk_case_number(case_id: int | None) -> str | None:
+    if not case_id:
+        return None
+    from dure.desk.selectors import case_number
+
+    return case_number(case_id)
+
+
 class TransferOut(Schema):
     id: int
     technology_id: int
     technology_title: str
     holder: InstituteOut
     applicant: InstituteOut
+    desk_case_number: str | None = Field(None, description="이 신청이 나온 상담 건의 접수번호")
     deal_type: str
     intended_use: str
     status: str
@@ -455,8 +464,44 @@ class TransferOut(Schema):
         return obj.technology.title
 
     @staticmethod
+    def resolve_desk_case_number(obj: Any) -> str | None:
+        return _desk_case_number(obj.desk_case_id)
+
+    @staticmethod
     def resolve_holder(obj: Any) -> Any:
         return obj.technology.holder
+
+
+class RoyaltyReportOut(Schema):
+    id: int
+    period_start: dt.date
+    period_end: dt.date
+    sales: int = Field(..., description="보고 매출액 (원)")
+    rate_bp: int = Field(..., description="적용 경상기술료율 (bp, 1bp = 0.01%)")
+    royalty_due: int = Field(..., description="경상기술료 = ⌊매출액 × 요율⌋ (원)")
+    reported_at: dt.datetime
+    note: str
+
+
+class OverdueReportOut(Schema):
+    period_start: dt.date
+    period_end: dt.date
+    due_date: dt.date
+
+
+class RoyaltyReportsOut(Schema):
+    reports: list[RoyaltyReportOut]
+    royalty_total: int
+    overdue: list[OverdueReportOut]
+
+
+class RoyaltyReportIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    period_start: dt.date
+    period_end: dt.date
+    sales: int = Field(..., ge=0, le=MAX_MONEY, description="보고 기간의 매출액 (원)")
+    note: Text(300) = ""
 
 
 class TransferDetailOut(TransferOut):
@@ -487,6 +532,7 @@ class TransferIn(Schema):
     applicant_id: int = Field(..., ge=1, le=2**63 - 1)
     deal_type: DealTypeValue
     intended_use: Text(3000)
+    desk_case_number: Text(16) = Field("", description="상담 건에서 신청할 때 그 접수번호")
 
 
 class TermsIn(Schema):
@@ -522,6 +568,11 @@ class ExchangeOut(Schema):
     status: str
     decision_note: str
     submitted_at: dt.datetime
+    desk_case_number: str | None = Field(None, description="이 신청이 나온 상담 건의 접수번호")
+
+    @staticmethod
+    def resolve_desk_case_number(obj: Any) -> str | None:
+        return _desk_case_number(obj.desk_case_id)
 
 
 class ExchangePage(Schema):
@@ -542,6 +593,7 @@ class ExchangeIn(Schema):
     start_date: dt.date
     end_date: dt.date
     purpose: Text(3000)
+    desk_case_number: Text(16) = Field("", description="상담 건에서 신청할 때 그 접수번호")
 
 
 class ExchangeDecisionIn(Schema):

@@ -635,11 +635,22 @@ def transfer_list(*, user: Any, status: str = "") -> QuerySet[TransferApplicatio
     return qs.order_by("-submitted_at", "-id")
 
 
+def linked_desk_case(*, user: Any, number: Any = None, case_id: int | None = None) -> Any:
+    """The one-stop desk case a request comes from (by number or id) if ``user`` may see it,
+    else ``None`` — shown as a link on the request's pages."""
+    from dure.desk import selectors as desk_selectors
+
+    if number:
+        return desk_selectors.case_link(user=user, number=str(number))
+    return desk_selectors.case_link_by_id(user=user, case_id=case_id)
+
+
 def transfer_detail_context(*, user: Any, application: TransferApplication) -> dict[str, Any]:
     is_open = application.is_open
     reviewer = access.can_review_transfer(user, application)
     applicant = access.can_withdraw_transfer(user, application)
     return {
+        "desk_case": linked_desk_case(user=user, case_id=application.desk_case_id),
         "events": list(application.events.select_related("actor")),
         "reports": list(application.royalty_reports.order_by("period_start")),
         "royalty_total": application.royalty_reports.aggregate(total=Sum("royalty_due"))["total"]

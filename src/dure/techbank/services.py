@@ -211,6 +211,26 @@ def _check_text(errors: dict[str, list[ValidationError]], field: str, value: str
         errors.setdefault(field, []).append(exc)
 
 
+def _desk_case_id(actor: Any, number: Any, organisation: Organisation) -> int | None:
+    """The id of the one-stop desk case (by its number, ``2026-000123``) a request comes
+    from: one the actor may see, of the requesting organisation. Blank → no case."""
+    number = _text(number)
+    if not number:
+        return None
+    from dure.desk.selectors import case_link
+
+    link = case_link(user=actor, number=number)
+    if link is None:
+        raise _error("desk_case", _("상담 건을 찾을 수 없습니다."), "desk_case_not_found")
+    if link.organisation_id is not None and link.organisation_id != organisation.pk:
+        raise _error(
+            "desk_case",
+            _("상담을 신청한 기업의 이름으로만 상담 건을 연결할 수 있습니다."),
+            "desk_case_other_organisation",
+        )
+    return link.id
+
+
 def _raise(errors: dict[str, list[ValidationError]]) -> None:
     if errors:
         raise ValidationError(errors)
@@ -1146,11 +1166,12 @@ def transfer_submit(
     applicant: Organisation,
     deal_type: str,
     intended_use: str,
-    desk_case_id: int | None = None,
+    desk_case: str = "",
     ip_address: str | None = None,
 ) -> TransferApplication:
-    """An SME or cooperative applies for a technology. The offered terms follow the royalty
-    policy: a dormant patent's upfront fee is waived; the running royalty is the listed rate."""
+    """An SME or cooperative applies for a technology, from its page or from a desk case
+    (``desk_case``: the case number). The offered terms follow the royalty policy: a dormant
+    patent's upfront fee is waived; the running royalty is the listed rate."""
     roles = access.roles_of(actor)
     if not access.can_apply_for_transfer(actor):
         raise PermissionDenied
@@ -1165,6 +1186,7 @@ def transfer_submit(
             _("중소기업과 협동조합만 기술이전을 신청할 수 있습니다."),
             "applicant_kind",
         )
+    desk_case_id = _desk_case_id(actor, desk_case, applicant_org)
     tech = Technology.objects.select_for_update().get(pk=technology.pk)
     errors: dict[str, list[ValidationError]] = {}
     try:
@@ -1598,7 +1620,7 @@ def exchange_submit(
     field: str = "",
     institute: Organisation | None = None,
     expert: Expert | None = None,
-    desk_case_id: int | None = None,
+    desk_case: str = "",
     ip_address: str | None = None,
 ) -> ExchangeRequest:
     """An SME or cooperative asks for a researcher's dispatch or for its staff's training at
@@ -1612,6 +1634,7 @@ def exchange_submit(
         raise _error("requester", _("신청 기업을 선택해 주세요."), "applicant_required")
     if not roles.is_staff and org.pk not in access.applicant_org_ids(roles):
         raise PermissionDenied
+    desk_case_id = _desk_case_id(actor, desk_case, org)
     errors: dict[str, list[ValidationError]] = {}
     if org.kind not in access.APPLICANT_KINDS:
         errors["requester"] = [

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -343,6 +343,7 @@ def transfer_create(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = TransferForm(
         request.POST or None,
+        initial={"desk_case": request.GET.get("case", "")[:16]},
         applicants=selectors.applicant_organisations(user=request.user),
         deal_types=tech.deal_types,
     )
@@ -354,10 +355,11 @@ def transfer_create(request: HttpRequest, pk: int) -> HttpResponse:
                 applicant=form.cleaned_data["applicant"],
                 deal_type=form.cleaned_data["deal_type"],
                 intended_use=form.cleaned_data["intended_use"],
+                desk_case=form.cleaned_data["desk_case"],
                 ip_address=client_ip(request),
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            _apply_service_errors(form, exc, rename={"desk_case": NON_FIELD_ERRORS})
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
@@ -368,6 +370,9 @@ def transfer_create(request: HttpRequest, pk: int) -> HttpResponse:
         "techbank/transfer_form.html",
         {
             "tech": tech,
+            "desk_case": selectors.linked_desk_case(
+                user=request.user, number=form["desk_case"].value()
+            ),
             "upfront_fee_due": tech.upfront_fee_due,
             "royalty_percent": tech.royalty_percent,
         },
@@ -999,7 +1004,9 @@ def exchange_create(request: HttpRequest) -> HttpResponse:
     if not access.can_request_exchange(request.user):
         raise Http404
     form = ExchangeForm(
-        request.POST or None, requesters=selectors.applicant_organisations(user=request.user)
+        request.POST or None,
+        initial={"desk_case": request.GET.get("case", "")[:16]},
+        requesters=selectors.applicant_organisations(user=request.user),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -1013,10 +1020,11 @@ def exchange_create(request: HttpRequest) -> HttpResponse:
                 start_date=data["start_date"],
                 end_date=data["end_date"],
                 purpose=data["purpose"],
+                desk_case=data["desk_case"],
                 ip_address=client_ip(request),
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            _apply_service_errors(form, exc, rename={"desk_case": NON_FIELD_ERRORS})
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
@@ -1048,6 +1056,9 @@ def _exchange_page(
         "techbank/exchange_detail.html",
         {
             "exchange": exchange,
+            "desk_case": selectors.linked_desk_case(
+                user=request.user, case_id=exchange.desk_case_id
+            ),
             "events": list(exchange.events.select_related("actor")),
             "candidates": candidates,
             "form": form
