@@ -3,11 +3,28 @@
 The migration ``0002_append_only_triggers`` holds its own frozen copy; this module serves the
 ``flush`` command, which must lift the triggers while it empties every table (tests and
 ``dure flush``) and put them back afterwards.
+
+``flush`` and backup restore use ``all_create_statements``/``all_drop_statements``, which add
+other apps' trigger sets (``TRIGGER_MODULES``: modules with ``TABLES``,
+``create_statements(vendor)`` and ``drop_statements(vendor)``), e.g. the ledger's
+balanced/immutable triggers. Given ``tables`` (the names that exist), a set whose tables are not
+all there is skipped — a backup from before that app's migration restores cleanly.
+``create_statements``/``drop_statements`` stay about the audit tables alone (pseudonymisation
+lifts just those for a moment).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from importlib import import_module
+
 TABLES = ("core_auditevent", "core_personaldataaccess")
+TRIGGER_MODULES = ("dure.ledger.triggers",)
+
+
+def _other_sets(tables: Collection[str] | None) -> list:
+    modules = [import_module(name) for name in TRIGGER_MODULES]
+    return [m for m in modules if tables is None or set(m.TABLES) <= set(tables)]
 
 
 def create_statements(vendor: str) -> list[str]:
@@ -41,4 +58,18 @@ def drop_statements(vendor: str) -> list[str]:
             ]
         elif vendor == "postgresql":
             out.append(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
+    return out
+
+
+def all_create_statements(vendor: str, tables: Collection[str] | None = None) -> list[str]:
+    out = create_statements(vendor)
+    for module in _other_sets(tables):
+        out += module.create_statements(vendor)
+    return out
+
+
+def all_drop_statements(vendor: str, tables: Collection[str] | None = None) -> list[str]:
+    out = drop_statements(vendor)
+    for module in _other_sets(tables):
+        out += module.drop_statements(vendor)
     return out

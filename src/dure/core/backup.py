@@ -15,7 +15,8 @@ backup, that it was made from the same database vendor, that its migration state
 than this code, and that the dump is intact — and refuses with a ``BackupError`` otherwise.
 Then it replaces the database (SQLite: backup API into the live connection; PostgreSQL:
 ``pg_restore --clean --if-exists --no-owner`` in one transaction), makes sure the append-only
-triggers on the audit tables exist, and swaps the media directory for the archived one.
+triggers on the audit tables (and the ledger's, see ``append_only.TRIGGER_MODULES``) exist, and
+swaps the media directory for the archived one.
 
 The archive holds personal data: it is written with mode 0600.
 """
@@ -52,7 +53,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .append_only import create_statements
+from .append_only import all_create_statements
 
 FORMAT = "dure-backup"
 FORMAT_VERSION = 1
@@ -617,9 +618,11 @@ def _server_version(connection: Any) -> str:
 
 
 def _ensure_append_only_triggers(connection: Any) -> None:
-    """The audit tables refuse UPDATE and DELETE; a restore must never lose that."""
+    """The audit tables refuse UPDATE and DELETE (and posted ledger rows any change); a restore
+    must never lose that."""
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        for sql in create_statements(connection.vendor):
+        tables = connection.introspection.table_names(cursor)
+        for sql in all_create_statements(connection.vendor, tables):
             cursor.execute(sql)
 
 
