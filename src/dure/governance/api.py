@@ -1,8 +1,508 @@
-"""Governance API (/api/v1/governance)."""
+"""Governance API (/api/v1/governance). Thin, like the pages, with the pages' permissions:
+officers run their cooperative, members see it and cast their own ballot, nobody else sees
+anything (404). Every call needs a login (401 without). Service refusals are 422 with the
+Korean message and a stable code; what a caller may see but not do is 403."""
 
-from ninja import Router
+from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import Router, Status
+
+from dure.api.auth import WRITE_AUTH
+from dure.api.schemas import error_responses
+
+from . import access, selectors, services
 from .api_checker import router as checker_router
+from .models import (
+    AgendaItem,
+    Assembly,
+    DuesSchedule,
+    ExpulsionCase,
+    Member,
+    MemberStatus,
+    Minutes,
+)
+from .schemas import (
+    AssemblyDetailOut,
+    AssemblyIn,
+    AssemblyOut,
+    AttendanceOut,
+    BallotIn,
+    BallotOut,
+    CheckInIn,
+    CooperativeOut,
+    DuesPaymentIn,
+    DuesPaymentOut,
+    ExpulsionIn,
+    ExpulsionOut,
+    ExpulsionScheduleIn,
+    HearingIn,
+    ItemIn,
+    ItemOut,
+    MemberIn,
+    MemberOut,
+    MinutesIn,
+    MinutesOut,
+    NoticeOut,
+    OfficerTermIn,
+    OfficerTermOut,
+    ProxyIn,
+    ProxyOut,
+    QuorumOut,
+    ShareIn,
+    ShareOut,
+    SignersIn,
+    StatusIn,
+    TallyIn,
+    TallyOut,
+)
 
 router = Router(tags=["governance"])
 router.add_router("", checker_router)
+
+ops = Router(tags=["governance"], auth=WRITE_AUTH)
+
+READ = error_responses(401, 404, 422)
+WRITE = error_responses(401, 403, 404, 422)
+
+
+def _manage_or_403(request: HttpRequest, organisation_id: int) -> None:
+    """Seen (a member) but not theirs to run: 403; unseen: the access helper already 404'd."""
+    if not access.can_manage(request.user, organisation_id):
+        raise PermissionDenied
+
+
+def _member_out(member: Member, *, contacts: bool) -> dict[str, Any]:
+    if hasattr(member, "common_shares"):
+        common, preferred = member.common_shares, member.preferred_shares
+    else:
+        totals = selectors.share_amounts(member)
+        common, preferred = totals["count"], totals["preferred"]
+    return {
+        "id": member.pk,
+        "number": member.number,
+        "name": member.name,
+        "kind": member.kind,
+        "stakeholder_type": member.stakeholder_type,
+        "joined_on": member.joined_on,
+        "status": member.status,
+        "status_changed_on": member.status_changed_on,
+        "common_shares": common,
+        "preferred_shares": preferred,
+        "email": member.email if contacts else None,
+        "phone": member.phone if contacts else None,
+        "address": member.address if contacts else None,
+    }
+
+
+def _assembly_detail(assembly: Assembly) -> dict[str, Any]:
+    return {
+        **{f: getattr(assembly, f) for f in AssemblyOut.model_fields if f != "organisation_id"},
+        "organisation_id": assembly.organisation_id,
+        "items": list(selectors.items_of(assembly)),
+        "quorum": selectors.quorum(assembly).__dict__,
+        "notice_deadline": selectors.notice_deadline(assembly),
+    }
+
+
+def _minutes_out(minutes: Minutes) -> dict[str, Any]:
+    return {
+        "id": minutes.pk,
+        "assembly_id": minutes.assembly_id,
+        "version": minutes.version,
+        "body": minutes.body,
+        "status": minutes.status,
+        "locked_at": minutes.locked_at,
+        "signatures": [
+            {
+                "member_id": s.member_id,
+                "member_name": s.member.name,
+                "role": s.role,
+                "signed_at": s.signed_at,
+            }
+            for s in minutes.signatures.select_related("member").order_by("role", "member__number")
+        ],
+    }
+
+
+def _coop_member(organisation_id: int, member_id: int | None) -> Member:
+    member = Member.objects.filter(pk=member_id, organisation_id=organisation_id).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+# --- cooperatives and the register ---------------------------------------------------------------
+
+
+@ops.get("/cooperatives", response={200: list[CooperativeOut], **error_responses(401)})
+def list_cooperatives(request: HttpRequest) -> list[dict[str, Any]]:
+    """내가 임원이거나 조합원인 협동조합."""
+    out = []
+    for coop in access.cooperatives_for(request.user):
+        me = access.member_record_for(request.user, coop.pk)
+        out.append(
+            {
+                "id": coop.pk,
+                "name": coop.name,
+                "officer": access.is_officer(request.user, coop.pk),
+                "member_id": me.pk if me else None,
+            }
+        )
+    return out
+
+
+@ops.get("/cooperatives/{org_id}/members", response={200: list[MemberOut], **READ})
+def list_members(request: HttpRequest, org_id: int) -> list[dict[str, Any]]:
+    """조합원 명부: 임원은 연락처까지, 조합원은 연락처 없이 열람 (제49조)."""
+    coop = access.access_cooperative(user=request.user, organisation_id=org_id)
+    officer = access.is_officer(request.user, coop.pk)
+    return [
+        _member_out(m, contacts=officer or m.user_id == request.user.pk)
+        for m in selectors.member_register(coop)
+    ]
+
+
+@ops.post("/cooperatives/{org_id}/members", response={201: MemberOut, **WRITE})
+def create_member(request: HttpRequest, org_id: int, payload: MemberIn) -> Status:
+    """조합원 등록 (임원)."""
+    coop = access.access_cooperative(user=request.user, organisation_id=org_id)
+    _manage_or_403(request, coop.pk)
+    member = services.member_register(actor=request.user, organisation=coop, **payload.model_dump())
+    return Status(201, _member_out(member, contacts=True))
+
+
+@ops.get("/cooperatives/{org_id}/members/{member_id}", response={200: MemberOut, **READ})
+def get_member(request: HttpRequest, org_id: int, member_id: int) -> dict[str, Any]:
+    """조합원 기록 (임원, 본인)."""
+    member = access.access_member(user=request.user, organisation_id=org_id, member_id=member_id)
+    return _member_out(member, contacts=True)
+
+
+@ops.post("/cooperatives/{org_id}/members/{member_id}/shares", response={201: ShareOut, **WRITE})
+def issue_shares(request: HttpRequest, org_id: int, member_id: int, payload: ShareIn) -> Status:
+    """출자 기록 (임원). 한 조합원이 총 출자좌수의 30%를 넘으면 거절 (제22조②)."""
+    access.access_cooperative(user=request.user, organisation_id=org_id)
+    _manage_or_403(request, int(org_id))
+    member = _coop_member(org_id, member_id)
+    share = services.shares_issue(actor=request.user, member=member, **payload.model_dump())
+    return Status(201, share)
+
+
+# --- assemblies --------------------------------------------------------------------------------
+
+
+@ops.get("/cooperatives/{org_id}/assemblies", response={200: list[AssemblyOut], **READ})
+def list_assemblies(request: HttpRequest, org_id: int) -> list[Assembly]:
+    coop = access.access_cooperative(user=request.user, organisation_id=org_id)
+    return list(selectors.assemblies_for(coop, officer=access.is_officer(request.user, coop.pk)))
+
+
+@ops.post("/cooperatives/{org_id}/assemblies", response={201: AssemblyOut, **WRITE})
+def convene_assembly(request: HttpRequest, org_id: int, payload: AssemblyIn) -> Status:
+    """총회·이사회 소집 (이사장·이사·사무국장). 총회는 이사회 결의 기록이 필요합니다."""
+    coop = access.access_cooperative(user=request.user, organisation_id=org_id)
+    _manage_or_403(request, coop.pk)
+    assembly = services.assembly_convene(
+        actor=request.user, organisation=coop, **payload.model_dump()
+    )
+    return Status(201, assembly)
+
+
+def _assembly(request: HttpRequest, assembly_id: int, *, manage: bool = False) -> Assembly:
+    assembly = access.access_assembly(user=request.user, assembly_id=assembly_id)
+    if manage:
+        _manage_or_403(request, assembly.organisation_id)
+    return assembly
+
+
+@ops.get("/assemblies/{assembly_id}", response={200: AssemblyDetailOut, **READ})
+def get_assembly(request: HttpRequest, assembly_id: int) -> dict[str, Any]:
+    """회의, 안건과 결과, 실시간 정족수."""
+    return _assembly_detail(_assembly(request, assembly_id))
+
+
+@ops.get("/assemblies/{assembly_id}/quorum", response={200: QuorumOut, **READ})
+def get_quorum(request: HttpRequest, assembly_id: int) -> dict[str, Any]:
+    return selectors.quorum(_assembly(request, assembly_id)).__dict__
+
+
+@ops.post("/assemblies/{assembly_id}/items", response={201: ItemOut, **WRITE})
+def add_item(request: HttpRequest, assembly_id: int, payload: ItemIn) -> Status:
+    """안건 추가: 의결 사항 유형이 보통·특별결의를 정합니다 (제29조)."""
+    assembly = _assembly(request, assembly_id, manage=True)
+    item = services.agenda_item_add(actor=request.user, assembly=assembly, **payload.model_dump())
+    return Status(201, item)
+
+
+@ops.post("/assemblies/{assembly_id}/notice", response={201: NoticeOut, **WRITE})
+def send_notice(request: HttpRequest, assembly_id: int) -> Status:
+    """소집 통지 발송 (이메일, 우편 명단) — 7일 전 기한 준수 여부를 기록."""
+    assembly = _assembly(request, assembly_id, manage=True)
+    return Status(201, services.notice_send(actor=request.user, assembly=assembly))
+
+
+@ops.post("/assemblies/{assembly_id}/open", response={200: AssemblyOut, **WRITE})
+def open_assembly(request: HttpRequest, assembly_id: int) -> Assembly:
+    assembly = _assembly(request, assembly_id, manage=True)
+    return services.assembly_open(actor=request.user, assembly=assembly)
+
+
+@ops.post("/assemblies/{assembly_id}/close", response={200: AssemblyOut, **WRITE})
+def close_assembly(request: HttpRequest, assembly_id: int) -> Assembly:
+    assembly = _assembly(request, assembly_id, manage=True)
+    return services.assembly_close(actor=request.user, assembly=assembly)
+
+
+@ops.post("/assemblies/{assembly_id}/checkins", response={201: AttendanceOut, **WRITE})
+def check_in(request: HttpRequest, assembly_id: int, payload: CheckInIn) -> Status:
+    """출석 확인 (임원)."""
+    assembly = _assembly(request, assembly_id, manage=True)
+    member = _coop_member(assembly.organisation_id, payload.member_id)
+    return Status(
+        201, services.member_check_in(actor=request.user, assembly=assembly, member=member)
+    )
+
+
+@ops.post("/assemblies/{assembly_id}/proxies", response={201: ProxyOut, **WRITE})
+def register_proxy(request: HttpRequest, assembly_id: int, payload: ProxyIn) -> Status:
+    """대리인 등록과 대리 출석 (임원): 조합원이나 동거 가족, 1명만 대리, 서면 위임장."""
+    assembly = _assembly(request, assembly_id, manage=True)
+    member = _coop_member(assembly.organisation_id, payload.member_id)
+    proxy_member = (
+        _coop_member(assembly.organisation_id, payload.proxy_member_id)
+        if payload.proxy_member_id
+        else None
+    )
+    proxy = services.proxy_register(
+        actor=request.user,
+        assembly=assembly,
+        member=member,
+        proxy_member=proxy_member,
+        proxy_name=payload.proxy_name,
+        cohabiting_family=payload.cohabiting_family,
+        authorisation_reference=payload.authorisation_reference,
+    )
+    return Status(201, proxy)
+
+
+@ops.post("/assemblies/{assembly_id}/minutes", response={201: MinutesOut, **WRITE})
+def generate_minutes(request: HttpRequest, assembly_id: int) -> Status:
+    """기록으로 의사록 초안 만들기 (임원)."""
+    assembly = _assembly(request, assembly_id, manage=True)
+    return Status(
+        201, _minutes_out(services.minutes_generate(actor=request.user, assembly=assembly))
+    )
+
+
+# --- items ---------------------------------------------------------------------------------------
+
+
+def _item(request: HttpRequest, item_id: int, *, manage: bool = False) -> AgendaItem:
+    item = access.access_item(user=request.user, item_id=item_id)
+    if manage:
+        _manage_or_403(request, item.assembly.organisation_id)
+    return item
+
+
+@ops.get("/items/{item_id}", response={200: ItemOut, **READ})
+def get_item(request: HttpRequest, item_id: int) -> AgendaItem:
+    """안건과 결과 (규칙과 계산 포함)."""
+    return _item(request, item_id)
+
+
+@ops.post("/items/{item_id}/open", response={200: ItemOut, **WRITE})
+def open_item(request: HttpRequest, item_id: int) -> AgendaItem:
+    return services.item_open(actor=request.user, item=_item(request, item_id, manage=True))
+
+
+@ops.post("/items/{item_id}/close", response={200: ItemOut, **WRITE})
+def close_item(request: HttpRequest, item_id: int) -> AgendaItem:
+    """표결 마감: 결과가 기록되고 다시 바뀌지 않습니다."""
+    return services.item_close(actor=request.user, item=_item(request, item_id, manage=True))
+
+
+@ops.post("/items/{item_id}/tally", response={200: TallyOut, **WRITE})
+def enter_tally(request: HttpRequest, item_id: int, payload: TallyIn) -> dict[str, Any]:
+    """거수·종이 투표 집계 입력 (임원)."""
+    item = _item(request, item_id, manage=True)
+    tally = services.tally_enter(actor=request.user, item=item, **payload.model_dump())
+    return {"item_id": item.pk, "yes": tally.yes, "no": tally.no, "abstain": tally.abstain}
+
+
+@ops.post("/items/{item_id}/ballots", response={201: BallotOut, **WRITE})
+def cast_ballot(request: HttpRequest, item_id: int, payload: BallotIn) -> Status:
+    """전자 투표: 출석한 조합원 본인 (또는 서면 위임받은 대리인)만, 한 번만."""
+    item = _item(request, item_id)
+    for_member = None
+    if payload.for_member_id is not None:
+        for_member = Member.objects.filter(
+            pk=payload.for_member_id,
+            organisation_id=item.assembly.organisation_id,
+            status=MemberStatus.ACTIVE,
+        ).first()
+        if for_member is None:
+            raise PermissionDenied
+    receipt = services.ballot_cast(
+        actor=request.user,
+        item=item,
+        choice=payload.choice,
+        for_member=for_member,
+        candidate_id=payload.candidate_id,
+    )
+    return Status(201, receipt)
+
+
+# --- minutes -------------------------------------------------------------------------------------
+
+
+def _minutes(request: HttpRequest, minutes_id: int, *, manage: bool = False) -> Minutes:
+    minutes = access.access_minutes(user=request.user, minutes_id=minutes_id)
+    if manage:
+        _manage_or_403(request, minutes.assembly.organisation_id)
+    return minutes
+
+
+@ops.get("/minutes/{minutes_id}", response={200: MinutesOut, **READ})
+def get_minutes(request: HttpRequest, minutes_id: int) -> dict[str, Any]:
+    """의사록 (조합원 열람, 제49조)."""
+    return _minutes_out(_minutes(request, minutes_id))
+
+
+@ops.patch("/minutes/{minutes_id}", response={200: MinutesOut, **WRITE})
+def update_minutes(request: HttpRequest, minutes_id: int, payload: MinutesIn) -> dict[str, Any]:
+    minutes = _minutes(request, minutes_id, manage=True)
+    return _minutes_out(
+        services.minutes_update(actor=request.user, minutes=minutes, body=payload.body)
+    )
+
+
+@ops.post("/minutes/{minutes_id}/signers", response={200: MinutesOut, **WRITE})
+def set_signers(request: HttpRequest, minutes_id: int, payload: SignersIn) -> dict[str, Any]:
+    """서명자 지정: 의장과 총회에서 선출한 조합원 3명 이상 (제30조)."""
+    minutes = _minutes(request, minutes_id, manage=True)
+    org = minutes.assembly.organisation_id
+    chair = _coop_member(org, payload.chair_id)
+    members = [_coop_member(org, pk) for pk in dict.fromkeys(payload.member_ids)]
+    services.minutes_signers_set(actor=request.user, minutes=minutes, chair=chair, members=members)
+    return _minutes_out(minutes)
+
+
+@ops.post("/minutes/{minutes_id}/sign", response={200: MinutesOut, **WRITE})
+def sign_minutes(request: HttpRequest, minutes_id: int) -> dict[str, Any]:
+    """지정된 서명자 본인의 전자서명."""
+    minutes = _minutes(request, minutes_id)
+    services.minutes_sign(actor=request.user, minutes=minutes)
+    return _minutes_out(minutes)
+
+
+@ops.post("/minutes/{minutes_id}/lock", response={200: MinutesOut, **WRITE})
+def lock_minutes(request: HttpRequest, minutes_id: int) -> dict[str, Any]:
+    minutes = _minutes(request, minutes_id, manage=True)
+    return _minutes_out(services.minutes_lock(actor=request.user, minutes=minutes))
+
+
+# --- member status and expulsion -----------------------------------------------------------------
+
+
+@ops.post("/cooperatives/{org_id}/members/{member_id}/status", response={200: MemberOut, **WRITE})
+def change_member_status(
+    request: HttpRequest, org_id: int, member_id: int, payload: StatusIn
+) -> dict[str, Any]:
+    """탈퇴·자격 상실·사망 기록 (임원). 제명은 총회 특별결의로만."""
+    access.access_cooperative(user=request.user, organisation_id=org_id)
+    _manage_or_403(request, int(org_id))
+    member = services.member_status_change(
+        actor=request.user, member=_coop_member(org_id, member_id), **payload.model_dump()
+    )
+    return _member_out(member, contacts=True)
+
+
+@ops.post(
+    "/cooperatives/{org_id}/members/{member_id}/expulsions",
+    response={201: ExpulsionOut, **WRITE},
+)
+def open_expulsion(
+    request: HttpRequest, org_id: int, member_id: int, payload: ExpulsionIn
+) -> Status:
+    """제명 절차 열기 (임원): 사유 (제25조)."""
+    access.access_cooperative(user=request.user, organisation_id=org_id)
+    _manage_or_403(request, int(org_id))
+    case = services.expulsion_open(
+        actor=request.user, member=_coop_member(org_id, member_id), **payload.model_dump()
+    )
+    return Status(201, case)
+
+
+def _expulsion(request: HttpRequest, case_id: int) -> ExpulsionCase:
+    case = ExpulsionCase.objects.select_related("member").filter(pk=case_id).first()
+    if case is None or case.member.organisation_id not in access.governance_org_ids(request.user):
+        raise Http404
+    _manage_or_403(request, case.member.organisation_id)
+    return case
+
+
+@ops.post("/expulsions/{case_id}/schedule", response={200: ExpulsionOut, **WRITE})
+def schedule_expulsion(
+    request: HttpRequest, case_id: int, payload: ExpulsionScheduleIn
+) -> ExpulsionCase:
+    """제명 안건을 총회에 올리고 사유 통지일 기록: 총회 10일 전까지 (제25조)."""
+    case = _expulsion(request, case_id)
+    assembly = Assembly.objects.filter(
+        pk=payload.assembly_id, organisation_id=case.member.organisation_id
+    ).first()
+    if assembly is None:
+        raise Http404
+    return services.expulsion_schedule(
+        actor=request.user, case=case, assembly=assembly, notified_on=payload.notified_on
+    )
+
+
+@ops.post("/expulsions/{case_id}/hearing", response={200: ExpulsionOut, **WRITE})
+def record_hearing(request: HttpRequest, case_id: int, payload: HearingIn) -> ExpulsionCase:
+    """총회에서 제명 대상 조합원의 의견 진술 기록."""
+    case = _expulsion(request, case_id)
+    return services.expulsion_hearing(actor=request.user, case=case, record=payload.record)
+
+
+@ops.post(
+    "/cooperatives/{org_id}/members/{member_id}/dues", response={201: DuesPaymentOut, **WRITE}
+)
+def record_dues(
+    request: HttpRequest, org_id: int, member_id: int, payload: DuesPaymentIn
+) -> Status:
+    """회비 납부 기록 (임원). 같은 연도 두 번은 거절."""
+    access.access_cooperative(user=request.user, organisation_id=org_id)
+    _manage_or_403(request, int(org_id))
+    schedule = DuesSchedule.objects.filter(pk=payload.schedule_id, organisation_id=org_id).first()
+    if schedule is None:
+        raise Http404
+    payment = services.dues_payment_record(
+        actor=request.user,
+        member=_coop_member(org_id, member_id),
+        schedule=schedule,
+        year=payload.year,
+        paid_on=payload.paid_on,
+    )
+    return Status(201, payment)
+
+
+@ops.post(
+    "/cooperatives/{org_id}/members/{member_id}/terms", response={201: OfficerTermOut, **WRITE}
+)
+def add_officer_term(
+    request: HttpRequest, org_id: int, member_id: int, payload: OfficerTermIn
+) -> Status:
+    """임원 임기 기록 (임원): 4년 이내, 이사장은 2차에 한해 연임 (제35조)."""
+    access.access_cooperative(user=request.user, organisation_id=org_id)
+    _manage_or_403(request, int(org_id))
+    term = services.officer_term_add(
+        actor=request.user, member=_coop_member(org_id, member_id), **payload.model_dump()
+    )
+    return Status(201, term)
+
+
+router.add_router("", ops)

@@ -1,0 +1,1513 @@
+"""Use cases of a cooperative's governance. Each runs in one transaction with its audit row,
+re-checks the actor's permission (``PermissionDenied``) and raises ``ValidationError`` with a
+Korean message and a stable code; nothing is half-written.
+
+The Act's rules come from ``rules.py`` (resolution per matter, quorum, notice periods, proxy
+and share-cap rules, the arithmetic in words); this module applies them to the record under
+row locks:
+
+- the cooperative's ``CoopSettings`` row is the per-cooperative lock for the register (member
+  numbers, the 30 % share cap);
+- the agenda item row is locked while a ballot is cast, a tally entered or the item closed, so
+  a ballot never lands after the close and a result is computed from a settled record;
+- one attendance per member per assembly, one ballot per member per item and one represented
+  member per proxy are unique constraints: a double click or a race ends in an
+  ``IntegrityError`` that becomes a clear message, with nothing changed.
+
+State machines: an assembly goes draft → convened → notice_sent → in_session → closed
+(``models.ASSEMBLY_TRANSITIONS``); an item pending → open → closed, and a closed item never
+changes (a re-vote is a new item); minutes draft → locked, amendments are new versions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dure.core.audit import audit_record
+from dure.directory.models import Organisation, Role
+
+from . import access, rules
+from .models import (
+    ASSEMBLY_TRANSITIONS,
+    AgendaItem,
+    Assembly,
+    AssemblyKind,
+    AssemblyStatus,
+    Attendance,
+    Ballot,
+    BallotReceipt,
+    Candidate,
+    CheckInMethod,
+    Choice,
+    CoopSettings,
+    DuesPayment,
+    DuesSchedule,
+    ExpulsionCase,
+    ExpulsionGround,
+    ExpulsionStatus,
+    ItemStatus,
+    Matter,
+    Member,
+    MemberKind,
+    MemberStatus,
+    Minutes,
+    MinutesSignature,
+    MinutesStatus,
+    Notice,
+    Office,
+    OfficerTerm,
+    Proxy,
+    RecordingMode,
+    ShareIssue,
+    SignerRole,
+    StakeholderType,
+    Tally,
+)
+
+CHECKIN_SALT = "dure.governance.checkin"
+SHARE_CAP_BP = 3000  # art. 22②: no member above 30 % of all shares
+NOTICE_DAYS = 7  # art. 28③
+EXPULSION_NOTICE_DAYS = 10  # art. 25②
+MIN_MINUTES_MEMBER_SIGNERS = 3  # art. 30
+
+
+def _error(message: str, code: str, field: str | None = None) -> ValidationError:
+    if field:
+        return ValidationError({field: ValidationError(message, code=code)})
+    return ValidationError(message, code=code)
+
+
+def _require_manager(actor: Any, organisation_id: int) -> None:
+    if not access.can_manage(actor, organisation_id):
+        raise PermissionDenied
+
+
+def _settings_locked(organisation_id: int) -> CoopSettings:
+    """The cooperative's settings row, locked: the per-cooperative mutex of the register."""
+    CoopSettings.objects.get_or_create(organisation_id=organisation_id)
+    return CoopSettings.objects.select_for_update().get(organisation_id=organisation_id)
+
+
+def coop_settings(organisation: Organisation) -> CoopSettings:
+    obj, _created = CoopSettings.objects.get_or_create(organisation=organisation)
+    return obj
+
+
+def _meeting_date(assembly: Assembly) -> dt.date:
+    return timezone.localtime(assembly.scheduled_at).date()
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def settings_update(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    remote_voting_enabled: bool,
+    fiscal_year_end_month: int | None = None,
+) -> CoopSettings:
+    _require_manager(actor, organisation.pk)
+    row = _settings_locked(organisation.pk)
+    row.remote_voting_enabled = bool(remote_voting_enabled)
+    if fiscal_year_end_month is not None:
+        if not 1 <= fiscal_year_end_month <= 12:
+            raise _error(
+                _("회계연도 종료 월은 1~12입니다."), "invalid_month", "fiscal_year_end_month"
+            )
+        row.fiscal_year_end_month = fiscal_year_end_month
+    row.save()
+    audit_record(
+        actor=actor,
+        action="governance.settings_update",
+        obj=row,
+        changes={"remote_voting_enabled": row.remote_voting_enabled},
+    )
+    return row
+
+
+# --- member register ---------------------------------------------------------------------------
+
+
+def _next_member_number(organisation_id: int) -> int:
+    top = Member.objects.filter(organisation_id=organisation_id).aggregate(m=Max("number"))["m"]
+    return (top or 0) + 1
+
+
+@transaction.atomic
+def member_register(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    name: str,
+    joined_on: dt.date,
+    kind: str = MemberKind.PERSON,
+    stakeholder_type: str = StakeholderType.CONSUMER,
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+    user: Any = None,
+    audit: bool = True,
+) -> Member:
+    """Enter a member in the register (officers). The number is the next free one."""
+    if actor is not None:
+        _require_manager(actor, organisation.pk)
+    if not organisation.is_cooperative:
+        raise _error(_("협동조합만 조합원 명부를 둘 수 있습니다."), "not_cooperative")
+    name = (name or "").strip()
+    if not name:
+        raise _error(_("성명을 입력하세요."), "required", "name")
+    if kind not in MemberKind.values:
+        raise _error(_("조합원 구분이 올바르지 않습니다."), "invalid_kind", "kind")
+    if stakeholder_type not in StakeholderType.values:
+        raise _error(
+            _("이해관계자 유형이 올바르지 않습니다."), "invalid_stakeholder", "stakeholder_type"
+        )
+    if joined_on > timezone.localdate():
+        raise _error(_("가입일은 오늘 이후일 수 없습니다."), "joined_in_future", "joined_on")
+    _settings_locked(organisation.pk)
+    if user is not None and Member.objects.filter(organisation=organisation, user=user).exists():
+        raise _error(_("이 계정은 이미 조합원 명부에 있습니다."), "duplicate_account", "user")
+    member = Member.objects.create(
+        organisation=organisation,
+        number=_next_member_number(organisation.pk),
+        name=name,
+        kind=kind,
+        stakeholder_type=stakeholder_type,
+        joined_on=joined_on,
+        email=email,
+        phone=phone,
+        address=address,
+        user=user,
+    )
+    if audit:
+        audit_record(actor=actor, action="governance.member_register", obj=member)
+    return member
+
+
+ALLOWED_STATUS_CHANGES = {
+    MemberStatus.ACTIVE: {
+        MemberStatus.WITHDRAWN,
+        MemberStatus.LOST_ELIGIBILITY,
+        MemberStatus.DECEASED,
+    },
+}
+
+
+@transaction.atomic
+def member_status_change(
+    *, actor: Any, member: Member, status: str, on: dt.date, reason: str
+) -> Member:
+    """Withdrawal, loss of eligibility or death (officers). Expulsion only follows a special
+    resolution (``item_close``)."""
+    _require_manager(actor, member.organisation_id)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if status not in ALLOWED_STATUS_CHANGES.get(MemberStatus(member.status), set()):
+        raise _error(
+            _("이 상태로 바꿀 수 없습니다. 제명은 총회 특별결의로만 합니다."),
+            "invalid_status",
+            "status",
+        )
+    if not (reason or "").strip():
+        raise _error(_("사유를 입력하세요."), "required", "reason")
+    member.status = status
+    member.status_changed_on = on
+    member.status_reason = reason.strip()
+    member.save()
+    audit_record(
+        actor=actor, action="governance.member_status", obj=member, changes={"status": status}
+    )
+    return member
+
+
+def _common_share_totals(organisation_id: int) -> tuple[dict[int, int], int]:
+    rows = (
+        ShareIssue.objects.filter(
+            member__organisation_id=organisation_id,
+            member__status=MemberStatus.ACTIVE,
+            preferred=False,
+        )
+        .values("member_id")
+        .annotate(n=Sum("count"))
+    )
+    per_member = {r["member_id"]: r["n"] for r in rows}
+    return per_member, sum(per_member.values())
+
+
+@dataclass(frozen=True)
+class ShareRequest:
+    member: Member
+    count: int
+    unit_price: int
+    preferred: bool = False
+    paid: bool = False
+
+
+@transaction.atomic
+def shares_issue_bulk(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    requests: Sequence[ShareRequest],
+    on: dt.date | None = None,
+) -> list[ShareIssue]:
+    """Subscribe shares for several members at once (a founding subscription): the 30 % cap
+    is checked on the state after all of them, under the cooperative's lock."""
+    if actor is not None:
+        _require_manager(actor, organisation.pk)
+    _settings_locked(organisation.pk)
+    on = on or timezone.localdate()
+    per_member, total = _common_share_totals(organisation.pk)
+    for req in requests:
+        if (
+            req.member.organisation_id != organisation.pk
+            or req.member.status != MemberStatus.ACTIVE
+        ):
+            raise _error(
+                _("이 협동조합의 조합원에게만 출자를 받을 수 있습니다."), "not_member", "member"
+            )
+        if req.count <= 0:
+            raise _error(_("좌수는 1 이상이어야 합니다."), "invalid_count", "count")
+        if req.unit_price <= 0:
+            raise _error(_("1좌 금액은 1원 이상이어야 합니다."), "invalid_unit_price", "unit_price")
+        if not req.preferred:
+            per_member[req.member.pk] = per_member.get(req.member.pk, 0) + req.count
+            total += req.count
+    for req in requests:
+        if req.preferred:
+            continue
+        problem = rules.share_cap_violation(per_member[req.member.pk], total, cap_bp=SHARE_CAP_BP)
+        if problem:
+            raise _error(problem, "share_cap", "count")
+    issued = ShareIssue.objects.bulk_create(
+        [
+            ShareIssue(
+                member=req.member,
+                count=req.count,
+                unit_price=req.unit_price,
+                preferred=req.preferred,
+                paid=req.paid,
+                paid_on=on if req.paid else None,
+                issued_on=on,
+            )
+            for req in requests
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="governance.shares_issue",
+        obj=organisation,
+        changes={"issues": [[r.member.pk, r.count, r.unit_price, r.preferred] for r in requests]},
+    )
+    return issued
+
+
+def shares_issue(
+    *,
+    actor: Any,
+    member: Member,
+    count: int,
+    unit_price: int,
+    preferred: bool = False,
+    paid: bool = False,
+    on: dt.date | None = None,
+) -> ShareIssue:
+    """One member subscribes shares (officers); refused if the member would hold more than
+    30 % of all ordinary shares afterwards (art. 22②)."""
+    return shares_issue_bulk(
+        actor=actor,
+        organisation=member.organisation,
+        requests=[ShareRequest(member, count, unit_price, preferred, paid)],
+        on=on,
+    )[0]
+
+
+@transaction.atomic
+def dues_payment_record(
+    *, actor: Any, member: Member, schedule: DuesSchedule, year: int, paid_on: dt.date
+) -> DuesPayment:
+    _require_manager(actor, member.organisation_id)
+    if schedule.organisation_id != member.organisation_id:
+        raise _error(_("이 협동조합의 회비가 아닙니다."), "wrong_schedule", "schedule")
+    if year < schedule.starts_year or year > timezone.localdate().year + 1:
+        raise _error(_("귀속 연도가 올바르지 않습니다."), "invalid_year", "year")
+    try:
+        with transaction.atomic():
+            payment = DuesPayment.objects.create(
+                schedule=schedule, member=member, year=year, amount=schedule.amount, paid_on=paid_on
+            )
+    except IntegrityError as exc:
+        raise _error(
+            _("이 연도의 회비는 이미 납부 처리되었습니다."), "already_paid", "year"
+        ) from exc
+    audit_record(actor=actor, action="governance.dues_payment", obj=payment)
+    return payment
+
+
+# --- assemblies --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assembly_convene(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    kind: str,
+    title: str,
+    scheduled_at: dt.datetime,
+    place: str,
+    purpose: str,
+    board_decision: str = "",
+    convened_on: dt.date | None = None,
+) -> Assembly:
+    """The chair convenes (art. 28) on the board's decision, recorded here. Officers only."""
+    _require_manager(actor, organisation.pk)
+    if kind not in AssemblyKind.values:
+        raise _error(_("회의 종류가 올바르지 않습니다."), "invalid_kind", "kind")
+    for field, value in (("title", title), ("place", place), ("purpose", purpose)):
+        if not (value or "").strip():
+            raise _error(_("필수 항목입니다."), "required", field)
+    if timezone.is_naive(scheduled_at):
+        scheduled_at = timezone.make_aware(scheduled_at)
+    if kind != AssemblyKind.BOARD and not (board_decision or "").strip():
+        raise _error(
+            _("총회 소집은 이사회 결의를 거쳐야 합니다. 결의 내용을 적어 주세요."),
+            "board_decision_required",
+            "board_decision",
+        )
+    assembly = Assembly.objects.create(
+        organisation=organisation,
+        kind=kind,
+        title=title.strip(),
+        scheduled_at=scheduled_at,
+        place=place.strip(),
+        purpose=purpose.strip(),
+        board_decision=(board_decision or "").strip(),
+        convened_on=convened_on or timezone.localdate(),
+        convened_by=actor,
+        status=AssemblyStatus.CONVENED,
+    )
+    audit_record(actor=actor, action="governance.assembly_convene", obj=assembly)
+    return assembly
+
+
+def _transition(assembly: Assembly, to: str) -> None:
+    if to not in ASSEMBLY_TRANSITIONS[AssemblyStatus(assembly.status)]:
+        raise _error(
+            _("지금 상태(%(status)s)에서는 할 수 없습니다.")
+            % {"status": assembly.get_status_display()},
+            "invalid_transition",
+        )
+    assembly.status = to
+
+
+def _lock_assembly(assembly: Assembly) -> Assembly:
+    return Assembly.objects.select_for_update().select_related("organisation").get(pk=assembly.pk)
+
+
+@transaction.atomic
+def agenda_item_add(
+    *,
+    actor: Any,
+    assembly: Assembly,
+    title: str,
+    matter: str,
+    description: str = "",
+    is_report: bool = False,
+    secret_ballot: bool = False,
+    recording_mode: str = RecordingMode.TALLY,
+    remote_voting: bool = False,
+    candidates: Iterable[str] = (),
+    revote_of: AgendaItem | None = None,
+) -> AgendaItem:
+    """Add an item; its matter decides the resolution (art. 29②). Before the session, or a
+    re-vote during it."""
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    if assembly.status == AssemblyStatus.CLOSED:
+        raise _error(_("폐회한 회의에는 안건을 더할 수 없습니다."), "assembly_closed")
+    if assembly.status == AssemblyStatus.IN_SESSION and revote_of is None:
+        raise _error(
+            _("개회한 뒤에는 통지하지 않은 안건을 올릴 수 없습니다 (재표결만 가능)."),
+            "assembly_in_session",
+        )
+    if matter not in Matter.values:
+        raise _error(_("의결 사항 유형을 고르세요."), "invalid_matter", "matter")
+    if recording_mode not in RecordingMode.values:
+        raise _error(_("표결 기록 방식이 올바르지 않습니다."), "invalid_mode", "recording_mode")
+    if not (title or "").strip():
+        raise _error(_("안건 제목을 입력하세요."), "required", "title")
+    # By the matter (art. 29②); a founding meeting always 2/3, a board a simple majority.
+    resolution = rules.effective_resolution(assembly.rules_kind, matter)
+    if remote_voting:
+        allowed = rules.remote_voting_allowed(
+            coop_switch_on=coop_settings(assembly.organisation).remote_voting_enabled,
+            resolution=resolution,
+        )
+        if not allowed:
+            raise _error(
+                _(
+                    "원격 전자투표는 협동조합 설정에서 켜고, 보통결의 안건에만 쓸 수 있습니다 "
+                    "(현행법에 규정 없음)."
+                ),
+                "remote_not_allowed",
+                "remote_voting",
+            )
+        recording_mode = RecordingMode.ELECTRONIC
+    if assembly.kind == AssemblyKind.DELEGATE:
+        problems = rules.delegate_assembly_errors(
+            Member.objects.filter(
+                organisation=assembly.organisation, status=MemberStatus.ACTIVE
+            ).count(),
+            assembly.voting_members or 0,
+            matter,
+        )
+        # A delegate assembly may not decide a merger, split or dissolution (art. 31⑤).
+        if matter in (Matter.MERGER, Matter.SPLIT, Matter.DISSOLUTION) and problems:
+            raise _error(problems[0], "delegate_matter", "matter")
+    if revote_of is not None:
+        if revote_of.assembly_id != assembly.pk or revote_of.status != ItemStatus.CLOSED:
+            raise _error(
+                _("재표결은 같은 회의의 마감된 안건에만 할 수 있습니다."), "invalid_revote"
+            )
+        if revote_of.is_report:
+            raise _error(_("보고 안건은 재표결하지 않습니다."), "invalid_revote")
+    order = (assembly.items.aggregate(m=Max("order"))["m"] or 0) + 1
+    item = AgendaItem.objects.create(
+        assembly=assembly,
+        order=order,
+        title=title.strip(),
+        description=(description or "").strip(),
+        matter=matter,
+        resolution=resolution,
+        is_report=is_report,
+        secret_ballot=secret_ballot,
+        recording_mode=recording_mode,
+        remote_voting=remote_voting,
+        revote_of=revote_of,
+    )
+    names = [n.strip() for n in candidates if n and n.strip()]
+    if names:
+        if matter != Matter.OFFICER_ELECTION:
+            raise _error(
+                _("후보자는 임원 선출 안건에만 둡니다."), "candidates_not_election", "candidates"
+            )
+        Candidate.objects.bulk_create([Candidate(item=item, name=n) for n in dict.fromkeys(names)])
+    audit_record(actor=actor, action="governance.item_add", obj=item)
+    return item
+
+
+def notice_text(assembly: Assembly) -> str:
+    """The notice (art. 28③): purpose, agenda, date/time and place."""
+    when = timezone.localtime(assembly.scheduled_at)
+    lines = [
+        f"{assembly.organisation.name} {assembly.title} " + _("소집 통지"),
+        "",
+        _("일시: %(when)s") % {"when": when.strftime("%Y-%m-%d %H:%M")},
+        _("장소: %(place)s") % {"place": assembly.place},
+        _("목적: %(purpose)s") % {"purpose": assembly.purpose},
+        "",
+        _("안건"),
+    ]
+    for item in assembly.items.all().order_by("order"):
+        kind = _("보고") if item.is_report else item.get_resolution_display()
+        lines.append(f"{item.order}. {item.title} ({kind})")
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def notice_send(*, actor: Any, assembly: Assembly, sent_at: dt.datetime | None = None) -> Notice:
+    """Send the notice: e-mail to members with an address (after commit), the rest on the
+    printable mailing list; records when and whether it was in time (7 days, art. 28③)."""
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    if assembly.status not in (AssemblyStatus.CONVENED, AssemblyStatus.NOTICE_SENT):
+        raise _error(_("소집 결정 뒤, 개회 전에만 통지할 수 있습니다."), "invalid_transition")
+    if not assembly.items.exists():
+        raise _error(_("안건을 먼저 올리세요. 통지에는 안건이 들어가야 합니다."), "no_items")
+    sent_at = sent_at or timezone.now()
+    in_time = rules.notice_in_time(
+        _meeting_date(assembly), timezone.localtime(sent_at).date(), days=NOTICE_DAYS
+    )
+    recipients = list(
+        Member.objects.filter(organisation=assembly.organisation, status=MemberStatus.ACTIVE)
+        .order_by("number")
+        .values("pk", "name", "email", "address")
+    )
+    body = notice_text(assembly)
+    notice = Notice.objects.create(
+        assembly=assembly,
+        sent_at=sent_at,
+        sent_by=actor,
+        emailed=sum(1 for r in recipients if r["email"]),
+        mailed=sum(1 for r in recipients if not r["email"]),
+        recipients=[r["pk"] for r in recipients],
+        in_time=in_time,
+        body=body,
+    )
+    if assembly.status == AssemblyStatus.CONVENED:
+        _transition(assembly, AssemblyStatus.NOTICE_SENT)
+        assembly.save(update_fields=["status"])
+    subject = f"[{assembly.organisation.name}] {assembly.title} " + _("소집 통지")
+    emails = [r["email"] for r in recipients if r["email"]]
+    sender = settings.DEFAULT_FROM_EMAIL
+
+    def deliver() -> None:
+        send_mass_mail([(subject, body, sender, [e]) for e in emails], fail_silently=True)
+
+    transaction.on_commit(deliver)
+    audit_record(
+        actor=actor, action="governance.notice_send", obj=assembly, changes={"in_time": in_time}
+    )
+    return notice
+
+
+def _voting_members(assembly: Assembly) -> int:
+    if assembly.kind == AssemblyKind.BOARD:
+        today = timezone.localdate()
+        directors = OfficerTerm.objects.filter(
+            member__organisation=assembly.organisation,
+            office__in=[Office.CHAIR, Office.DIRECTOR],
+            starts_on__lte=today,
+            ends_on__gte=today,
+        ).count()
+        return directors
+    return Member.objects.filter(
+        organisation=assembly.organisation, status=MemberStatus.ACTIVE
+    ).count()
+
+
+@transaction.atomic
+def assembly_open(*, actor: Any, assembly: Assembly) -> Assembly:
+    """Open the session: freezes the number of voting members the quorum counts from."""
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    _transition(assembly, AssemblyStatus.IN_SESSION)
+    assembly.voting_members = _voting_members(assembly)
+    assembly.opened_at = timezone.now()
+    assembly.save(update_fields=["status", "voting_members", "opened_at"])
+    audit_record(actor=actor, action="governance.assembly_open", obj=assembly)
+    return assembly
+
+
+@transaction.atomic
+def assembly_close(*, actor: Any, assembly: Assembly) -> Assembly:
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    if assembly.items.filter(status=ItemStatus.OPEN).exists():
+        raise _error(_("표결 중인 안건을 먼저 마감하세요."), "items_open")
+    _transition(assembly, AssemblyStatus.CLOSED)
+    assembly.closed_at = timezone.now()
+    assembly.save(update_fields=["status", "closed_at"])
+    audit_record(actor=actor, action="governance.assembly_close", obj=assembly)
+    return assembly
+
+
+# --- check-in and proxies ----------------------------------------------------------------------
+
+
+def _require_in_session(assembly: Assembly) -> None:
+    if assembly.status != AssemblyStatus.IN_SESSION:
+        raise _error(_("개회 중인 회의에서만 할 수 있습니다."), "not_in_session")
+
+
+def _eligible_member(assembly: Assembly, member: Member) -> None:
+    if member.organisation_id != assembly.organisation_id or member.status != MemberStatus.ACTIVE:
+        raise _error(_("이 협동조합의 조합원이 아닙니다."), "not_member", "member")
+
+
+@transaction.atomic
+def member_check_in(
+    *,
+    actor: Any,
+    assembly: Assembly,
+    member: Member,
+    method: str = CheckInMethod.LIST,
+    proxy: Proxy | None = None,
+) -> Attendance:
+    """Record a member present (officers at the desk). Twice is refused, nothing changes."""
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    if assembly.status not in (
+        AssemblyStatus.NOTICE_SENT,
+        AssemblyStatus.IN_SESSION,
+        AssemblyStatus.CONVENED,
+    ):
+        raise _error(_("출석은 개회 전후 회의 중에만 받습니다."), "not_in_session")
+    _eligible_member(assembly, member)
+    if assembly.kind == AssemblyKind.BOARD and member.pk not in _director_ids(assembly):
+        raise _error(_("이사회에는 이사만 출석으로 셉니다."), "not_director", "member")
+    try:
+        with transaction.atomic():
+            attendance = Attendance.objects.create(
+                assembly=assembly,
+                member=member,
+                method=method,
+                proxy=proxy,
+                checked_in_at=timezone.now(),
+                checked_in_by=actor,
+            )
+    except IntegrityError as exc:
+        raise _error(
+            _("%(name)s 님은 이미 출석했습니다.") % {"name": member.name},
+            "already_checked_in",
+            "member",
+        ) from exc
+    audit_record(actor=actor, action="governance.check_in", obj=attendance)
+    return attendance
+
+
+def _director_ids(assembly: Assembly) -> set[int]:
+    today = timezone.localdate()
+    return set(
+        OfficerTerm.objects.filter(
+            member__organisation=assembly.organisation,
+            office__in=[Office.CHAIR, Office.DIRECTOR],
+            starts_on__lte=today,
+            ends_on__gte=today,
+        ).values_list("member_id", flat=True)
+    )
+
+
+def checkin_token(assembly: Assembly, member: Member) -> str:
+    """A signed token for a member's QR code: the desk scans it and confirms."""
+    return signing.dumps({"a": assembly.pk, "m": member.pk}, salt=CHECKIN_SALT, compress=True)
+
+
+def member_from_token(assembly: Assembly, token: str) -> Member:
+    try:
+        data = signing.loads(token, salt=CHECKIN_SALT, max_age=60 * 60 * 24 * 60)
+    except signing.BadSignature as exc:
+        raise _error(_("QR 코드가 올바르지 않습니다."), "bad_token") from exc
+    if not isinstance(data, dict) or data.get("a") != assembly.pk:
+        raise _error(_("이 회의의 QR 코드가 아닙니다."), "bad_token")
+    member_id = data.get("m")
+    if not isinstance(member_id, int):
+        raise _error(_("QR 코드가 올바르지 않습니다."), "bad_token")
+    try:
+        return Member.objects.get(pk=member_id, organisation_id=assembly.organisation_id)
+    except (Member.DoesNotExist, ValueError, TypeError) as exc:
+        raise _error(_("QR 코드가 올바르지 않습니다."), "bad_token") from exc
+
+
+@transaction.atomic
+def checkins_bulk(
+    *, assembly: Assembly, member_ids: Iterable[int], method: str = CheckInMethod.LIST
+) -> int:
+    """Record many members present at once (imports, the benchmark). Members already present
+    are skipped; ids that are not active members of the cooperative are refused."""
+    ids = list(dict.fromkeys(member_ids))
+    active = (
+        set(
+            Member.objects.filter(
+                organisation_id=assembly.organisation_id, status=MemberStatus.ACTIVE, pk__in=ids
+            ).values_list("pk", flat=True)
+        )
+        if len(ids) < 5000
+        else set(
+            Member.objects.filter(
+                organisation_id=assembly.organisation_id, status=MemberStatus.ACTIVE
+            ).values_list("pk", flat=True)
+        )
+    )
+    unknown = [i for i in ids if i not in active]
+    if unknown:
+        raise _error(
+            _("조합원이 아닌 번호가 있습니다: %(ids)s") % {"ids": unknown[:5]}, "not_member"
+        )
+    now = timezone.now()
+    before = Attendance.objects.filter(assembly=assembly).count()
+    Attendance.objects.bulk_create(
+        [Attendance(assembly=assembly, member_id=i, method=method, checked_in_at=now) for i in ids],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+    return Attendance.objects.filter(assembly=assembly).count() - before
+
+
+@transaction.atomic
+def proxy_register(
+    *,
+    actor: Any,
+    assembly: Assembly,
+    member: Member,
+    proxy_member: Member | None = None,
+    proxy_name: str = "",
+    cohabiting_family: bool = False,
+    authorisation_file: Any = None,
+    authorisation_reference: str = "",
+    check_in: bool = True,
+) -> Proxy:
+    """Register a written proxy (art. 23②–④) and, by default, check the represented member in
+    (they count as present). Every rule of ``rules.proxy_violations`` is enforced; the unique
+    constraints hold even under a race."""
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    _eligible_member(assembly, member)
+    if proxy_member is not None:
+        if proxy_member.pk == member.pk:
+            raise _error(
+                _("자기 자신을 대리인으로 정할 수 없습니다."), "proxy_self", "proxy_member"
+            )
+        is_member = (
+            proxy_member.organisation_id == assembly.organisation_id
+            and proxy_member.status == MemberStatus.ACTIVE
+        )
+        proxy_name = proxy_member.name
+    else:
+        is_member = False
+        proxy_name = (proxy_name or "").strip()
+        if not proxy_name:
+            raise _error(_("대리인 성명을 입력하세요."), "required", "proxy_name")
+    already = (
+        Proxy.objects.filter(assembly=assembly)
+        .filter(
+            Q(proxy_member=proxy_member)
+            if proxy_member is not None
+            else Q(proxy_member__isnull=True, proxy_name=proxy_name)
+        )
+        .count()
+    )
+    has_written = bool(authorisation_file) or bool((authorisation_reference or "").strip())
+    problems = rules.proxy_violations(
+        proxy_is_member=is_member,
+        proxy_is_cohabiting_family=bool(cohabiting_family),
+        proxy_already_represents=already,
+        has_written_authorisation=has_written,
+        assembly_kind=assembly.rules_kind,
+    )
+    if problems:
+        raise ValidationError([ValidationError(p, code="proxy_rule") for p in problems])
+    if Proxy.objects.filter(assembly=assembly, member=member).exists():
+        raise _error(_("이 조합원의 대리인은 이미 등록되어 있습니다."), "proxy_exists", "member")
+    if Attendance.objects.filter(assembly=assembly, member=member).exists():
+        raise _error(_("이미 직접 출석한 조합원입니다."), "already_checked_in", "member")
+    try:
+        with transaction.atomic():
+            proxy = Proxy(
+                assembly=assembly,
+                member=member,
+                proxy_member=proxy_member,
+                proxy_name=proxy_name,
+                cohabiting_family=bool(cohabiting_family) and proxy_member is None,
+                authorisation_reference=(authorisation_reference or "").strip(),
+                registered_by=actor,
+            )
+            if authorisation_file:
+                proxy.authorisation_file = authorisation_file
+            proxy.save()
+    except IntegrityError as exc:
+        raise _error(
+            _("대리인은 조합원 한 명만 대리할 수 있습니다."), "proxy_represents_one", "proxy_member"
+        ) from exc
+    audit_record(actor=actor, action="governance.proxy_register", obj=proxy)
+    if check_in:
+        Attendance.objects.create(
+            assembly=assembly,
+            member=member,
+            method=CheckInMethod.PROXY,
+            proxy=proxy,
+            checked_in_at=timezone.now(),
+            checked_in_by=actor,
+        )
+    return proxy
+
+
+# --- voting ------------------------------------------------------------------------------------
+
+
+def _lock_item(item: AgendaItem) -> AgendaItem:
+    return AgendaItem.objects.select_for_update().select_related("assembly").get(pk=item.pk)
+
+
+@transaction.atomic
+def item_open(*, actor: Any, item: AgendaItem) -> AgendaItem:
+    _require_manager(actor, item.assembly.organisation_id)
+    item = _lock_item(item)
+    _require_in_session(item.assembly)
+    if item.status != ItemStatus.PENDING:
+        raise _error(_("대기 중인 안건만 표결을 시작할 수 있습니다."), "item_not_pending")
+    item.status = ItemStatus.OPEN
+    item.save(update_fields=["status"])
+    audit_record(actor=actor, action="governance.item_open", obj=item)
+    return item
+
+
+def voter_choices(*, actor: Any, item: AgendaItem) -> list[Member]:
+    """The members this person may cast a ballot for on this item: themself (if present or
+    remote voting is on) and the member they represent by proxy."""
+    own = access.member_record_for(actor, item.assembly.organisation_id)
+    out: list[Member] = []
+    if own is not None and own.status == MemberStatus.ACTIVE:
+        out.append(own)
+        represented = (
+            Proxy.objects.filter(assembly_id=item.assembly_id, proxy_member=own)
+            .select_related("member")
+            .first()
+        )
+        if represented is not None:
+            out.append(represented.member)
+    return out
+
+
+@transaction.atomic
+def ballot_cast(
+    *,
+    actor: Any,
+    item: AgendaItem,
+    choice: str,
+    for_member: Member | None = None,
+    candidate_id: int | None = None,
+) -> BallotReceipt:
+    """A present member casts their own electronic ballot (or, as a member's written proxy,
+    theirs). Once per member per item — enforced by the database; after the close, without
+    check-in or by anyone else it is refused and nothing changes."""
+    own = access.member_record_for(actor, item.assembly.organisation_id)
+    if own is None or own.status != MemberStatus.ACTIVE:
+        raise PermissionDenied
+    voter = own
+    by_proxy = False
+    if for_member is not None and for_member.pk != own.pk:
+        proxy = Proxy.objects.filter(
+            assembly_id=item.assembly_id, member_id=for_member.pk, proxy_member=own
+        ).first()
+        if proxy is None:
+            raise PermissionDenied
+        voter = for_member
+        by_proxy = True
+    item = _lock_item(item)
+    assembly = item.assembly
+    if item.is_report:
+        raise _error(_("보고 안건은 표결하지 않습니다."), "report_item")
+    if item.recording_mode != RecordingMode.ELECTRONIC:
+        raise _error(_("이 안건은 현장 집계로 표결합니다."), "not_electronic")
+    if item.status == ItemStatus.CLOSED:
+        raise _error(_("표결이 마감된 안건입니다."), "item_closed")
+    if item.status != ItemStatus.OPEN or assembly.status != AssemblyStatus.IN_SESSION:
+        raise _error(_("아직 표결이 시작되지 않았습니다."), "item_not_open")
+    if choice not in Choice.values:
+        raise _error(_("찬성, 반대, 기권 중에서 고르세요."), "invalid_choice", "choice")
+    candidate = None
+    if candidate_id is not None:
+        candidate = item.candidates.filter(pk=candidate_id).first()
+        if candidate is None:
+            raise _error(_("이 안건의 후보자가 아닙니다."), "invalid_candidate", "candidate")
+    present = Attendance.objects.filter(assembly=assembly, member=voter).exists()
+    remote = False
+    if not present:
+        remote_ok = item.remote_voting and rules.remote_voting_allowed(
+            coop_switch_on=coop_settings(assembly.organisation).remote_voting_enabled,
+            resolution=item.resolution,
+        )
+        if not remote_ok or by_proxy:
+            raise _error(
+                _("출석 확인을 먼저 받으세요. 출석한 조합원만 투표할 수 있습니다."),
+                "not_checked_in",
+            )
+        remote = True
+    try:
+        with transaction.atomic():
+            receipt = BallotReceipt.objects.create(
+                item=item,
+                member=voter,
+                cast_at=timezone.now(),
+                by_proxy=by_proxy,
+                remote=remote,
+            )
+            Ballot.objects.create(
+                item=item,
+                member=None if item.secret_ballot else voter,
+                choice=choice,
+                candidate=candidate,
+            )
+    except IntegrityError as exc:
+        raise _error(
+            _("이미 이 안건에 투표했습니다. 한 사람은 한 번만 투표합니다."), "already_voted"
+        ) from exc
+    return receipt
+
+
+@transaction.atomic
+def ballots_cast_bulk(*, item: AgendaItem, votes: Sequence[tuple[int, str]]) -> int:
+    """Record many present members' ballots at once (the benchmark; a paper-ballot import).
+    Same rules as ``ballot_cast``: item open, each voter checked in, once per member (a
+    member who already voted, or appears twice, is refused with nothing written)."""
+    item = _lock_item(item)
+    if item.status != ItemStatus.OPEN or item.assembly.status != AssemblyStatus.IN_SESSION:
+        raise _error(_("표결 중인 안건이 아닙니다."), "item_not_open")
+    if item.recording_mode != RecordingMode.ELECTRONIC:
+        raise _error(_("이 안건은 현장 집계로 표결합니다."), "not_electronic")
+    member_ids = [m for m, _c in votes]
+    if len(set(member_ids)) != len(member_ids):
+        raise _error(_("같은 조합원의 표가 두 번 들어 있습니다."), "already_voted")
+    if any(c not in Choice.values for _m, c in votes):
+        raise _error(_("찬성, 반대, 기권 중에서 고르세요."), "invalid_choice")
+    present = set(
+        Attendance.objects.filter(assembly_id=item.assembly_id).values_list("member_id", flat=True)
+    )
+    if any(m not in present for m in member_ids):
+        raise _error(_("출석하지 않은 조합원의 표가 있습니다."), "not_checked_in")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            BallotReceipt.objects.bulk_create(
+                [BallotReceipt(item=item, member_id=m, cast_at=now) for m in member_ids],
+                batch_size=5000,
+            )
+            Ballot.objects.bulk_create(
+                [
+                    Ballot(item=item, member_id=None if item.secret_ballot else m, choice=c)
+                    for m, c in votes
+                ],
+                batch_size=5000,
+            )
+    except IntegrityError as exc:
+        raise _error(_("이미 투표한 조합원이 있습니다."), "already_voted") from exc
+    return len(votes)
+
+
+@transaction.atomic
+def tally_enter(*, actor: Any, item: AgendaItem, yes: int, no: int, abstain: int) -> Tally:
+    """The secretary enters the counts of a show of hands or paper ballots (may correct them
+    until the item closes)."""
+    _require_manager(actor, item.assembly.organisation_id)
+    item = _lock_item(item)
+    if item.recording_mode != RecordingMode.TALLY:
+        raise _error(_("전자 투표 안건은 집계를 입력하지 않습니다."), "not_tally")
+    if item.status == ItemStatus.CLOSED:
+        raise _error(_("표결이 마감된 안건입니다."), "item_closed")
+    if item.is_report:
+        raise _error(_("보고 안건은 표결하지 않습니다."), "report_item")
+    _require_in_session(item.assembly)
+    for field, value in (("yes", yes), ("no", no), ("abstain", abstain)):
+        if value is None or value < 0:
+            raise _error(_("0 이상의 수를 입력하세요."), "invalid_count", field)
+    present = present_count(item)
+    if yes + no + abstain > present:
+        raise _error(
+            _("찬성·반대·기권의 합(%(sum)s)이 출석(%(present)s명)보다 많습니다.")
+            % {"sum": yes + no + abstain, "present": present},
+            "tally_exceeds_present",
+            "yes",
+        )
+    tally, _created = Tally.objects.update_or_create(
+        item=item,
+        defaults={
+            "yes": yes,
+            "no": no,
+            "abstain": abstain,
+            "entered_by": actor,
+            "entered_at": timezone.now(),
+        },
+    )
+    if item.status == ItemStatus.PENDING:
+        item.status = ItemStatus.OPEN
+        item.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="governance.tally_enter",
+        obj=item,
+        changes={"yes": yes, "no": no, "abstain": abstain},
+    )
+    return tally
+
+
+def present_count(item: AgendaItem) -> int:
+    """Members present for this item: checked in (incl. by proxy), plus remote voters."""
+    present = Attendance.objects.filter(assembly_id=item.assembly_id).count()
+    if item.remote_voting:
+        present += BallotReceipt.objects.filter(item=item, remote=True).count()
+    return present
+
+
+def count_ballots(item: AgendaItem) -> dict[str, int]:
+    counts = dict(
+        Ballot.objects.filter(item=item)
+        .values_list("choice")
+        .annotate(n=Count("id"))
+        .values_list("choice", "n")
+    )
+    return {c: counts.get(c, 0) for c in Choice.values}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    present: int
+    yes: int
+    no: int
+    abstain: int
+    required_present: int
+    required_yes: int
+    passed: bool
+    explanation: str
+
+
+def compute_outcome(item: AgendaItem) -> Outcome:
+    """The result from the record, with the rule and arithmetic in words."""
+    assembly = item.assembly
+    members = (
+        assembly.voting_members
+        if assembly.voting_members is not None
+        else _voting_members(assembly)
+    )
+    present = present_count(item)
+    if item.recording_mode == RecordingMode.TALLY:
+        tally = Tally.objects.filter(item=item).first()
+        if tally is None:
+            raise _error(_("집계를 먼저 입력하세요."), "no_tally")
+        yes, no, abstain = tally.yes, tally.no, tally.abstain
+        leader = ""
+    else:
+        counts = count_ballots(item)
+        yes, no, abstain = counts["yes"], counts["no"], counts["abstain"]
+        leader = ""
+        if item.candidates.exists():
+            per = Counter(
+                Ballot.objects.filter(item=item, candidate__isnull=False).values_list(
+                    "candidate__name", flat=True
+                )
+            )
+            if per:
+                leader, yes = per.most_common(1)[0]
+    kind = assembly.rules_kind
+    required_present = rules.required_present(kind, members)
+    required_yes = rules.required_yes(kind, item.resolution, present)
+    errors: list[str] = []
+    if assembly.kind == AssemblyKind.DELEGATE:
+        total = Member.objects.filter(
+            organisation=assembly.organisation, status=MemberStatus.ACTIVE
+        ).count()
+        errors += rules.delegate_assembly_errors(total, members, item.matter)
+    expulsion = ExpulsionCase.objects.filter(item=item).first()
+    if expulsion is not None and not (
+        expulsion.reasons_notified_on
+        and rules.notice_in_time(
+            _meeting_date(assembly), expulsion.reasons_notified_on, days=EXPULSION_NOTICE_DAYS
+        )
+    ):
+        latest = rules.latest_notice_date(_meeting_date(assembly), days=EXPULSION_NOTICE_DAYS)
+        errors.append(
+            _("제명 사유를 총회 10일 전(%(date)s)까지 알리지 않았습니다.")
+            % {"date": latest.isoformat()}
+        )
+    quorum = present >= required_present
+    if not quorum:
+        text = rules.explain_quorum(kind, members, present) + " → " + _("부결")
+    else:
+        text = rules.explain_vote(present, yes, item.resolution)
+    if leader:
+        text = f"{leader}: {text}"
+    if errors:
+        text = " / ".join([*errors, text])
+    passed = quorum and yes >= required_yes and not errors
+    return Outcome(present, yes, no, abstain, required_present, required_yes, passed, text[:300])
+
+
+@transaction.atomic
+def item_close(*, actor: Any, item: AgendaItem) -> AgendaItem:
+    """Close the vote: the result (with the rule and arithmetic) is written once and never
+    changes. An expulsion item's outcome changes the member's status."""
+    _require_manager(actor, item.assembly.organisation_id)
+    item = _lock_item(item)
+    if item.status == ItemStatus.CLOSED:
+        raise _error(_("이미 마감된 안건입니다."), "item_closed")
+    _require_in_session(item.assembly)
+    if item.is_report:
+        item.status = ItemStatus.CLOSED
+        item.closed_at = timezone.now()
+        item.explanation = _("보고 안건 (표결 없음)")
+        item.save()
+        audit_record(actor=actor, action="governance.item_close", obj=item)
+        return item
+    outcome = compute_outcome(item)
+    for field in (
+        "present",
+        "yes",
+        "no",
+        "abstain",
+        "required_present",
+        "required_yes",
+        "passed",
+        "explanation",
+    ):
+        setattr(item, field, getattr(outcome, field))
+    item.status = ItemStatus.CLOSED
+    item.closed_at = timezone.now()
+    item.save()
+    expulsion = ExpulsionCase.objects.select_for_update().filter(item=item).first()
+    if expulsion is not None:
+        expulsion.status = ExpulsionStatus.EXPELLED if outcome.passed else ExpulsionStatus.REJECTED
+        expulsion.save(update_fields=["status"])
+        if outcome.passed:
+            Member.objects.filter(pk=expulsion.member_id).update(
+                status=MemberStatus.EXPELLED,
+                status_changed_on=_meeting_date(item.assembly),
+                status_reason=expulsion.get_ground_display(),
+            )
+    audit_record(
+        actor=actor,
+        action="governance.item_close",
+        obj=item,
+        changes={"passed": outcome.passed, "explanation": outcome.explanation},
+    )
+    return item
+
+
+def item_revote(*, actor: Any, item: AgendaItem) -> AgendaItem:
+    """A re-vote is a new item, linked to the closed one."""
+    return agenda_item_add(
+        actor=actor,
+        assembly=item.assembly,
+        title=_("%(title)s (재표결)") % {"title": item.title},
+        matter=item.matter,
+        description=item.description,
+        secret_ballot=item.secret_ballot,
+        recording_mode=item.recording_mode,
+        remote_voting=item.remote_voting,
+        candidates=list(item.candidates.values_list("name", flat=True)),
+        revote_of=item,
+    )
+
+
+# --- minutes -----------------------------------------------------------------------------------
+
+
+def minutes_text(assembly: Assembly) -> str:
+    """Minutes from the record: attendance, quorum, each item with its result."""
+    when = timezone.localtime(assembly.scheduled_at)
+    present = Attendance.objects.filter(assembly=assembly).count()
+    by_proxy = Attendance.objects.filter(assembly=assembly, method=CheckInMethod.PROXY).count()
+    members = (
+        assembly.voting_members
+        if assembly.voting_members is not None
+        else _voting_members(assembly)
+    )
+    required = rules.required_present(assembly.rules_kind, members) if members else 0
+    lines = [
+        f"{assembly.organisation.name} {assembly.title} " + _("의사록"),
+        "",
+        _("일시: %(when)s") % {"when": when.strftime("%Y-%m-%d %H:%M")},
+        _("장소: %(place)s") % {"place": assembly.place},
+        _(
+            "재적: %(members)s명, 출석: %(present)s명 (대리 출석 %(proxy)s명 포함), 의사정족수 %(required)s명 — %(verdict)s"
+        )
+        % {
+            "members": members,
+            "present": present,
+            "proxy": by_proxy,
+            "required": required,
+            "verdict": _("성원") if present >= required else _("성원 미달"),
+        },
+        "",
+        _("안건과 결과"),
+    ]
+    for item in assembly.items.all().order_by("order"):
+        kind = _("보고") if item.is_report else item.get_resolution_display()
+        lines.append(f"{item.order}. {item.title} ({kind})")
+        if item.status != ItemStatus.CLOSED:
+            lines.append("   " + _("표결 전"))
+        elif item.is_report:
+            lines.append("   " + _("보고함"))
+        else:
+            lines.append(
+                "   "
+                + _("찬성 %(yes)s, 반대 %(no)s, 기권 %(abstain)s — %(explanation)s")
+                % {
+                    "yes": item.yes,
+                    "no": item.no,
+                    "abstain": item.abstain,
+                    "explanation": item.explanation,
+                }
+            )
+    return "\n".join(lines)
+
+
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def minutes_generate(*, actor: Any, assembly: Assembly) -> Minutes:
+    """Write the first draft (or refresh an unsigned draft) from the record."""
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    if assembly.status not in (AssemblyStatus.IN_SESSION, AssemblyStatus.CLOSED):
+        raise _error(_("회의가 열린 뒤에 의사록을 만들 수 있습니다."), "not_held")
+    latest = assembly.minutes.order_by("-version").first()
+    body = minutes_text(assembly)
+    if latest is not None and not latest.is_locked:
+        if latest.signatures.filter(signed_at__isnull=False).exists():
+            raise _error(_("서명이 시작된 의사록은 다시 만들 수 없습니다."), "minutes_signed")
+        latest.body = body
+        latest.save()
+        minutes = latest
+    elif latest is not None:
+        raise _error(
+            _("의사록이 이미 확정되었습니다. 고치려면 새 판을 만드세요."), "minutes_locked"
+        )
+    else:
+        minutes = Minutes.objects.create(assembly=assembly, version=1, body=body, created_by=actor)
+    audit_record(actor=actor, action="governance.minutes_generate", obj=minutes)
+    return minutes
+
+
+@transaction.atomic
+def minutes_update(*, actor: Any, minutes: Minutes, body: str) -> Minutes:
+    _require_manager(actor, minutes.assembly.organisation_id)
+    minutes = Minutes.objects.select_for_update().get(pk=minutes.pk)
+    if minutes.is_locked:
+        raise _error(_("확정된 의사록은 고칠 수 없습니다. 새 판으로 수정하세요."), "minutes_locked")
+    if minutes.signatures.filter(signed_at__isnull=False).exists():
+        raise _error(_("서명이 시작된 의사록은 고칠 수 없습니다."), "minutes_signed", "body")
+    if not (body or "").strip():
+        raise _error(_("의사록 본문을 입력하세요."), "required", "body")
+    minutes.body = body.strip()
+    minutes.save()
+    audit_record(actor=actor, action="governance.minutes_update", obj=minutes)
+    return minutes
+
+
+@transaction.atomic
+def minutes_signers_set(
+    *, actor: Any, minutes: Minutes, chair: Member, members: Sequence[Member]
+) -> list[MinutesSignature]:
+    """Name who signs: the chair of the meeting and at least 3 members elected at the
+    assembly (art. 30). Only before anyone signed."""
+    _require_manager(actor, minutes.assembly.organisation_id)
+    minutes = Minutes.objects.select_for_update().select_related("assembly").get(pk=minutes.pk)
+    if minutes.is_locked or minutes.signatures.filter(signed_at__isnull=False).exists():
+        raise _error(_("서명이 시작된 뒤에는 서명자를 바꿀 수 없습니다."), "minutes_signed")
+    org = minutes.assembly.organisation_id
+    chosen = [chair, *members]
+    if any(m.organisation_id != org or m.status != MemberStatus.ACTIVE for m in chosen):
+        raise _error(_("서명자는 이 협동조합의 조합원이어야 합니다."), "not_member", "members")
+    unique_members = {m.pk for m in members if m.pk != chair.pk}
+    if len(unique_members) < MIN_MINUTES_MEMBER_SIGNERS:
+        raise _error(
+            _("의장 외에 총회에서 선출한 조합원 3명 이상이 서명해야 합니다."),
+            "too_few_signers",
+            "members",
+        )
+    minutes.signatures.all().delete()
+    rows = [MinutesSignature(minutes=minutes, member=chair, role=SignerRole.CHAIR)] + [
+        MinutesSignature(minutes=minutes, member_id=pk, role=SignerRole.MEMBER)
+        for pk in sorted(unique_members)
+    ]
+    created = MinutesSignature.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        action="governance.minutes_signers",
+        obj=minutes,
+        changes={"chair": chair.pk, "members": sorted(unique_members)},
+    )
+    return created
+
+
+@transaction.atomic
+def minutes_sign(*, actor: Any, minutes: Minutes) -> MinutesSignature:
+    """A named signer signs the current text with their own account (a recorded electronic
+    signature: who, when, and the hash of what they signed)."""
+    own = access.member_record_for(actor, minutes.assembly.organisation_id)
+    minutes = Minutes.objects.select_for_update().get(pk=minutes.pk)
+    signature = (
+        MinutesSignature.objects.select_for_update().filter(minutes=minutes, member=own).first()
+        if own is not None
+        else None
+    )
+    if signature is None:
+        raise PermissionDenied
+    if minutes.is_locked:
+        raise _error(_("확정된 의사록입니다."), "minutes_locked")
+    if signature.signed_at is not None:
+        raise _error(_("이미 서명했습니다."), "already_signed")
+    signature.signed_at = timezone.now()
+    signature.signed_by = actor
+    signature.body_digest = _digest(minutes.body)
+    signature.save()
+    audit_record(actor=actor, action="governance.minutes_sign", obj=signature)
+    return signature
+
+
+@transaction.atomic
+def minutes_lock(*, actor: Any, minutes: Minutes) -> Minutes:
+    """Lock once the chair and at least 3 elected members have signed this text."""
+    _require_manager(actor, minutes.assembly.organisation_id)
+    minutes = Minutes.objects.select_for_update().get(pk=minutes.pk)
+    if minutes.is_locked:
+        raise _error(_("이미 확정된 의사록입니다."), "minutes_locked")
+    digest = _digest(minutes.body)
+    signed = list(minutes.signatures.filter(signed_at__isnull=False, body_digest=digest))
+    chair_signed = any(s.role == SignerRole.CHAIR for s in signed)
+    members_signed = sum(1 for s in signed if s.role == SignerRole.MEMBER)
+    if not chair_signed or members_signed < MIN_MINUTES_MEMBER_SIGNERS:
+        raise _error(
+            _(
+                "의장과 선출된 조합원 3명 이상이 서명해야 확정할 수 있습니다 (지금: 의장 %(chair)s, 조합원 %(n)s명)."
+            )
+            % {"chair": _("서명") if chair_signed else _("미서명"), "n": members_signed},
+            "signatures_missing",
+        )
+    minutes.status = MinutesStatus.LOCKED
+    minutes.locked_at = timezone.now()
+    # bypass the locked-row guard for the transition itself
+    Minutes.objects.filter(pk=minutes.pk).update(status=minutes.status, locked_at=minutes.locked_at)
+    audit_record(actor=actor, action="governance.minutes_lock", obj=minutes)
+    return minutes
+
+
+@transaction.atomic
+def minutes_amend(*, actor: Any, minutes: Minutes) -> Minutes:
+    """An amendment is a new version (a draft copy of the locked text), signed anew."""
+    _require_manager(actor, minutes.assembly.organisation_id)
+    minutes = Minutes.objects.select_for_update().get(pk=minutes.pk)
+    if not minutes.is_locked:
+        raise _error(
+            _("확정된 의사록만 새 판으로 수정합니다. 작성 중인 판을 고치세요."),
+            "minutes_not_locked",
+        )
+    latest = Minutes.objects.filter(assembly_id=minutes.assembly_id).aggregate(m=Max("version"))[
+        "m"
+    ]
+    if latest != minutes.version:
+        raise _error(_("이미 더 새로운 판이 있습니다."), "newer_version")
+    new = Minutes.objects.create(
+        assembly_id=minutes.assembly_id,
+        version=minutes.version + 1,
+        body=minutes.body,
+        amends=minutes,
+        created_by=actor,
+    )
+    audit_record(actor=actor, action="governance.minutes_amend", obj=new)
+    return new
+
+
+# --- expulsion ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def expulsion_open(*, actor: Any, member: Member, ground: str, detail: str) -> ExpulsionCase:
+    _require_manager(actor, member.organisation_id)
+    if ground not in ExpulsionGround.values:
+        raise _error(_("제명 사유를 고르세요."), "invalid_ground", "ground")
+    if not (detail or "").strip():
+        raise _error(_("사유 내용을 적어 주세요."), "required", "detail")
+    if member.status != MemberStatus.ACTIVE:
+        raise _error(_("조합원 상태인 사람만 제명 절차를 열 수 있습니다."), "not_member")
+    case = ExpulsionCase.objects.create(
+        member=member, ground=ground, detail=detail.strip(), opened_by=actor
+    )
+    audit_record(actor=actor, action="governance.expulsion_open", obj=case)
+    return case
+
+
+@transaction.atomic
+def expulsion_schedule(
+    *, actor: Any, case: ExpulsionCase, assembly: Assembly, notified_on: dt.date
+) -> ExpulsionCase:
+    """Put the case on an assembly's agenda (a special-resolution item) and record when the
+    member was told the reasons — at least 10 days before (art. 25②), checked here."""
+    _require_manager(actor, case.member.organisation_id)
+    case = ExpulsionCase.objects.select_for_update().select_related("member").get(pk=case.pk)
+    if assembly.organisation_id != case.member.organisation_id:
+        raise _error(_("같은 협동조합의 총회여야 합니다."), "wrong_assembly", "assembly")
+    if assembly.kind == AssemblyKind.BOARD:
+        raise _error(_("제명은 총회에서만 의결합니다."), "board_cannot_expel", "assembly")
+    if case.status != ExpulsionStatus.OPEN:
+        raise _error(_("이미 일정이 잡혔거나 끝난 절차입니다."), "invalid_transition")
+    meeting = _meeting_date(assembly)
+    if not rules.notice_in_time(meeting, notified_on, days=EXPULSION_NOTICE_DAYS):
+        latest = rules.latest_notice_date(meeting, days=EXPULSION_NOTICE_DAYS)
+        raise _error(
+            _("제명 사유는 총회 10일 전까지 알려야 합니다: %(date)s까지 통지해야 합니다.")
+            % {"date": latest.isoformat()},
+            "expulsion_notice_late",
+            "notified_on",
+        )
+    item = agenda_item_add(
+        actor=actor,
+        assembly=assembly,
+        title=_("조합원 제명의 건 (%(name)s)") % {"name": case.member.name},
+        matter=Matter.EXPULSION,
+        description=case.detail,
+        secret_ballot=True,
+    )
+    case.assembly = assembly
+    case.item = item
+    case.reasons_notified_on = notified_on
+    case.status = ExpulsionStatus.NOTIFIED
+    case.save()
+    audit_record(actor=actor, action="governance.expulsion_schedule", obj=case)
+    return case
+
+
+@transaction.atomic
+def expulsion_hearing(*, actor: Any, case: ExpulsionCase, record: str) -> ExpulsionCase:
+    """The member's statement at the assembly (art. 25②: they may speak)."""
+    _require_manager(actor, case.member.organisation_id)
+    case = ExpulsionCase.objects.select_for_update().get(pk=case.pk)
+    if case.status != ExpulsionStatus.NOTIFIED:
+        raise _error(_("통지된 절차에만 의견 진술을 기록합니다."), "invalid_transition")
+    case.hearing_record = (record or "").strip()
+    case.save(update_fields=["hearing_record"])
+    audit_record(actor=actor, action="governance.expulsion_hearing", obj=case)
+    return case
+
+
+# --- officers ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def officer_term_add(
+    *, actor: Any, member: Member, office: str, starts_on: dt.date, ends_on: dt.date
+) -> OfficerTerm:
+    """Record an officer's term: at most 4 years (art. 35); a chair re-elected at most twice."""
+    if actor is not None:
+        _require_manager(actor, member.organisation_id)
+    if office not in Office.values:
+        raise _error(_("직위를 고르세요."), "invalid_office", "office")
+    if ends_on <= starts_on:
+        raise _error(_("임기 종료일은 시작일 뒤여야 합니다."), "invalid_term", "ends_on")
+    problems = list(rules.officer_term_errors(term_years(starts_on, ends_on)))
+    if office == Office.CHAIR:
+        previous = OfficerTerm.objects.filter(member=member, office=Office.CHAIR).count()
+        problems += list(rules.chair_reelection_errors(previous))
+    if problems:
+        raise ValidationError([ValidationError(p, code="officer_rule") for p in problems])
+    term = OfficerTerm.objects.create(
+        member=member, office=office, starts_on=starts_on, ends_on=ends_on
+    )
+    audit_record(actor=actor, action="governance.officer_term_add", obj=term)
+    return term
+
+
+def term_years(starts_on: dt.date, ends_on: dt.date) -> int:
+    """Whole years of a term, a started year counting as one (4 years and a day is 5)."""
+    years = ends_on.year - starts_on.year
+    if (ends_on.month, ends_on.day) < (starts_on.month, starts_on.day):
+        years -= 1
+    try:
+        anniversary = starts_on.replace(year=starts_on.year + years)
+    except ValueError:  # 29 February
+        anniversary = starts_on.replace(year=starts_on.year + years, day=28)
+    return years + (1 if ends_on > anniversary else 0)
+
+
+def officer_roles_for(office: str) -> str:
+    return {Office.CHAIR: Role.CHAIR, Office.DIRECTOR: Role.BOARD, Office.AUDITOR: Role.AUDITOR}[
+        Office(office)
+    ]
