@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dure.directory.access import roles_of
+from dure.governance.access import governance_org_ids
 
 
 def navigation(request):
@@ -17,7 +18,6 @@ def navigation(request):
         (reverse("directory:mou_list"), _("업무협약")),
         (reverse("techbank:home"), _("기술은행")),
         (reverse("market:home"), _("장터")),
-        (reverse("governance:check"), _("총회 요건 확인")),
     ]
     if roles.is_staff or roles.institute_staff:
         items.append((reverse("desk:queue"), _("상담 업무")))
@@ -25,6 +25,8 @@ def navigation(request):
         items.append((reverse("desk:new"), _("애로 상담 신청")))
     if roles.authenticated:
         items.append((reverse("desk:mine"), _("내 문의")))
+        if governance_org_ids(user):  # officers and members of a cooperative
+            items.append((reverse("governance:home"), _("우리 조합")))
         items.append((reverse("accounts:profile"), _("내 정보")))
     if roles.platform_admin:
         items.append((reverse("admin:index"), _("관리자")))
