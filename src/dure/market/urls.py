@@ -5,4 +5,21 @@ from . import views
 app_name = "market"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("products/<int:pk>/", views.product, name="product"),
+    path("r/<str:code>/", views.referral, name="referral"),
+    path("content/<int:pk>/", views.content, name="content"),
+    path("cart/", views.cart, name="cart"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("orders/", views.orders, name="orders"),
+    path("orders/<int:pk>/", views.order, name="order"),
+    path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
+    path("suborders/<int:pk>/refund/", views.refund_request, name="refund_request"),
+    path("supplier/orders/", views.supplier_orders, name="supplier_orders"),
+    path("supplier/suborders/<int:pk>/ship/", views.ship, name="ship"),
+    path("supplier/refunds/<int:pk>/", views.refund_decide, name="refund_decide"),
+    path("operator/suppliers/", views.operator_suppliers, name="operator_suppliers"),
+    path("operator/suppliers/<int:pk>/", views.operator_supplier, name="operator_supplier"),
+    path("operator/payments/", views.operator_payments, name="operator_payments"),
+    path("operator/settlements/", views.settlements, name="settlements"),
+    path("statement/", views.statement, name="statement"),
 ]

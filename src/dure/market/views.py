@@ -1,6 +1,531 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Marketplace pages. Thin: parse → access helper / service → render. Forbidden objects are
+404s, pages needing an account send anonymous visitors to the login page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dure.directory.access import roles_of
+from dure.directory.models import Organisation
+
+from . import access, services
+from .forms import CheckoutForm, PeriodForm, RefundForm, ReviewForm, SettlementForm
+from .models import (
+    CreatorContent,
+    Division,
+    Order,
+    OrderStatus,
+    Refund,
+    RefundStatus,
+    Settlement,
+    SubOrderStatus,
+    SupplierProfile,
+    SupplierStatus,
+)
+from .search_index import KIND as PRODUCT_KIND
+
+PAGE = 30
 
 
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "market/home.html", {})
+    """The catalogue: by division, or a Korean full-text search (``q``)."""
+    query = (request.GET.get("q") or "").strip()[:100]
+    division = request.GET.get("division") or ""
+    if division not in Division.values:
+        division = ""
+    products = access.products_visible_to(request.user).filter(
+        active=True, supplier__status=SupplierStatus.APPROVED
+    )
+    if division:
+        products = products.filter(category__division=division)
+    products = products.select_related("supplier__organisation", "category")
+    if query:
+        from dure.search.services import search
+
+        result = search(
+            query=query,
+            kinds=[PRODUCT_KIND],
+            filters={"division": division} if division else None,
+            limit=PAGE,
+        )
+        ids = [hit.object_id for hit in result.hits]
+        found = {p.pk: p for p in products.filter(pk__in=ids)}
+        items = [found[pk] for pk in ids if pk in found]
+    else:
+        items = list(products.order_by("category__division", "name", "pk")[:PAGE])
+    return render(
+        request,
+        "market/home.html",
+        {
+            "products": items,
+            "query": query,
+            "division": division,
+            "divisions": Division.choices,
+            "is_operator": access.is_operator(request.user),
+            "is_supplier": bool(access.supplier_organisation_ids(request.user))
+            and access.suppliers_of(request.user).exists(),
+            "is_referrer": access.sellers_of(request.user).exists()
+            or access.creators_of(request.user).exists(),
+            "articles": CreatorContent.objects.filter(published=True).select_related("creator")[:5],
+        },
+    )
+
+
+@require_GET
+def product(request: HttpRequest, pk: int) -> HttpResponse:
+    item = access.access_product(user=request.user, product_id=pk)
+    return render(request, "market/product.html", {"product": item})
+
+
+@require_GET
+def referral(request: HttpRequest, code: str) -> HttpResponse:
+    """An MC/CC referral link: remember the click (last click wins) and show the catalogue."""
+    profile = services.referrer_by_code(code)
+    if profile is None:
+        raise Http404
+    if not services.referrer_is_valid(profile):
+        return render(request, "market/referral_expired.html", {"profile": profile}, status=410)
+    if not request.session.session_key:
+        request.session.save()
+    services.referral_click(
+        code=profile.referral_code,
+        user=request.user,
+        session_key=request.session.session_key or "",
+    )
+    messages.info(request, _("%(name)s님의 추천 링크로 들어왔습니다.") % {"name": profile})
+    return redirect("market:home")
+
+
+@require_GET
+def content(request: HttpRequest, pk: int) -> HttpResponse:
+    article = (
+        CreatorContent.objects.filter(pk=pk, published=True)
+        .select_related("creator")
+        .prefetch_related(
+            Prefetch(
+                "products",
+                queryset=access.products_visible_to(request.user).filter(active=True),
+            )
+        )
+        .first()
+    )
+    if article is None:
+        raise Http404
+    if services.referrer_is_valid(article.creator):
+        if not request.session.session_key:
+            request.session.save()
+        services.referral_click(
+            content=article, user=request.user, session_key=request.session.session_key or ""
+        )
+    return render(request, "market/content.html", {"article": article})
+
+
+# --- cart and checkout --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cart(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            services.cart_set(
+                user=request.user,
+                product_id=request.POST.get("product_id"),
+                quantity=request.POST.get("quantity", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("장바구니를 고쳤습니다."))
+        return redirect("market:cart")
+    items = services.cart_items(request.user)
+    total = sum(line.product.price * line.quantity for line in items)
+    return render(request, "market/cart.html", {"items": items, "total": total})
+
+
+def _buyer_organisations(user: Any) -> list[tuple[int, str]]:
+    ids = roles_of(user).organisation_ids
+    return list(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    items = services.cart_items(request.user)
+    organisations = _buyer_organisations(request.user)
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, organisations=organisations)
+        if form.is_valid():
+            org_id = form.cleaned_data["buyer_organisation"]
+            try:
+                result = services.checkout(
+                    buyer=request.user,
+                    from_cart=True,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    payment_method=form.cleaned_data["payment_method"],
+                    buyer_organisation=Organisation.objects.filter(pk=org_id).first()
+                    if org_id
+                    else None,
+                    referral_code=form.cleaned_data["referral_code"],
+                    session_key=request.session.session_key or "",
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("주문을 접수했습니다."))
+                return redirect("market:order", pk=result.order.pk)
+    else:
+        form = CheckoutForm(
+            organisations=organisations, initial={"idempotency_key": secrets.token_hex(16)}
+        )
+    total = sum(line.product.price * line.quantity for line in items)
+    return render(request, "market/checkout.html", {"form": form, "items": items, "total": total})
+
+
+# --- buyer's orders -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def orders(request: HttpRequest) -> HttpResponse:
+    rows = (
+        Order.objects.filter(buyer=request.user)
+        .select_related("payment")
+        .prefetch_related("suborders__supplier__organisation")[:100]
+    )
+    return render(request, "market/orders.html", {"orders": rows})
+
+
+@login_required
+@require_GET
+def order(request: HttpRequest, pk: int) -> HttpResponse:
+    item = access.access_order(user=request.user, order_id=pk)
+    suborders = item.suborders.select_related("supplier__organisation").prefetch_related(
+        "lines", "refunds"
+    )
+    return render(
+        request,
+        "market/order.html",
+        {
+            "order": item,
+            "suborders": suborders,
+            "payment": getattr(item, "payment", None),
+            "is_operator": access.is_operator(request.user),
+            "can_cancel": item.status != OrderStatus.CANCELLED,
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    item = access.access_order(user=request.user, order_id=pk)
+    try:
+        services.order_cancel(actor=request.user, order=item, reason=_("구매자 취소"))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("주문을 취소했습니다."))
+    return redirect("market:order", pk=item.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refund_request(request: HttpRequest, pk: int) -> HttpResponse:
+    suborder = access.access_suborder(user=request.user, suborder_id=pk, as_buyer=True)
+    if suborder.order.buyer_id != request.user.pk and not access.is_operator(request.user):
+        raise Http404
+    lines = list(suborder.lines.all())
+    form = RefundForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.refund_request(
+                actor=request.user,
+                suborder=suborder,
+                reason=form.cleaned_data["reason"],
+                lines=form.refund_lines() or None,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("환불을 요청했습니다. 입점사가 확인합니다."))
+            return redirect("market:order", pk=suborder.order_id)
+    return render(request, "market/refund_form.html", {"form": form, "suborder": suborder})
+
+
+# --- supplier -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def supplier_orders(request: HttpRequest) -> HttpResponse:
+    if not (access.is_operator(request.user) or access.suppliers_of(request.user).exists()):
+        raise Http404
+    subs = (
+        access.suborders_visible_to(request.user)
+        .exclude(status=SubOrderStatus.PLACED)
+        .select_related("order", "supplier__organisation")
+        .prefetch_related("lines")
+        .order_by("-pk")[:100]
+    )
+    refunds = (
+        Refund.objects.filter(
+            suborder__in=access.suborders_visible_to(request.user),
+            status=RefundStatus.REQUESTED,
+        )
+        .select_related("suborder__order")
+        .order_by("pk")
+    )
+    return render(request, "market/supplier_orders.html", {"suborders": subs, "refunds": refunds})
+
+
+@login_required
+@require_POST
+def ship(request: HttpRequest, pk: int) -> HttpResponse:
+    suborder = access.access_suborder(user=request.user, suborder_id=pk)
+    action = request.POST.get("action", "ship")
+    try:
+        if action == "deliver":
+            services.suborder_deliver(actor=request.user, suborder=suborder)
+        else:
+            services.suborder_ship(
+                actor=request.user, suborder=suborder, tracking=request.POST.get("tracking", "")
+            )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("주문 상태를 바꿨습니다."))
+    return redirect("market:supplier_orders")
+
+
+@login_required
+@require_POST
+def refund_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = access.access_refund(user=request.user, refund_id=pk)
+    try:
+        if request.POST.get("decision") == "reject":
+            services.refund_reject(actor=request.user, refund=refund)
+        else:
+            services.refund_complete(actor=request.user, refund=refund)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("환불 요청을 처리했습니다."))
+    return redirect("market:supplier_orders")
+
+
+# --- operator -----------------------------------------------------------------------------------
+
+
+def _operator_only(request: HttpRequest) -> None:
+    if not access.is_operator(request.user):
+        raise Http404
+
+
+@login_required
+@require_GET
+def operator_suppliers(request: HttpRequest) -> HttpResponse:
+    _operator_only(request)
+    from .selectors import participant_counts
+
+    suppliers = SupplierProfile.objects.select_related("organisation").order_by("status", "pk")
+    return render(
+        request,
+        "market/operator_suppliers.html",
+        {"suppliers": suppliers, "counts": participant_counts()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operator_supplier(request: HttpRequest, pk: int) -> HttpResponse:
+    supplier = access.access_supplier(user=request.user, supplier_id=pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supplier_review(
+                actor=request.user,
+                supplier=supplier,
+                step=form.cleaned_data["step"],
+                record=form.cleaned_data["record"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("입점 심사 단계를 기록했습니다."))
+            return redirect("market:operator_supplier", pk=supplier.pk)
+    return render(request, "market/operator_supplier.html", {"supplier": supplier, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operator_payments(request: HttpRequest) -> HttpResponse:
+    _operator_only(request)
+    if request.method == "POST":
+        item = Order.objects.filter(
+            pk=int(request.POST.get("order", "0") or 0)
+            if str(request.POST.get("order", "")).isdigit()
+            else 0
+        ).first()
+        if item is None:
+            raise Http404
+        try:
+            services.payment_confirm(
+                actor=request.user, order=item, reference=request.POST.get("reference", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("입금을 확인했습니다."))
+        return redirect("market:operator_payments")
+    waiting = (
+        Order.objects.filter(status=OrderStatus.PLACED)
+        .select_related("payment", "buyer", "buyer_organisation")
+        .order_by("pk")[:200]
+    )
+    return render(request, "market/operator_payments.html", {"orders": waiting})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settlements(request: HttpRequest) -> HttpResponse:
+    _operator_only(request)
+    if request.method == "POST":
+        form = SettlementForm(request.POST)
+        if form.is_valid():
+            try:
+                done = services.settlement_run(
+                    actor=request.user,
+                    period_start=form.cleaned_data["period_start"],
+                    period_end=form.cleaned_data["period_end"],
+                    minimum_payout=form.cleaned_data["minimum_payout"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("정산을 실행했습니다: %(count)s건, %(total)s원")
+                    % {"count": done.payout_count, "total": f"{done.payout_total:,}"},
+                )
+                return redirect("market:settlements")
+    else:
+        form = SettlementForm(initial={"idempotency_key": secrets.token_hex(16)})
+    rows = Settlement.objects.select_related("created_by")[:100]
+    return render(request, "market/settlements.html", {"form": form, "settlements": rows})
+
+
+# --- statements ---------------------------------------------------------------------------------
+
+
+def _my_accounts(user: Any) -> list[tuple[str, Any, str]]:
+    """(account kind, party, label) of every payable account the user may read."""
+    from dure.ledger.models import AccountKind as K
+
+    out: list[tuple[str, Any, str]] = []
+    for seller in access.sellers_of(user):
+        out.append((K.SELLER_PAYABLE, seller, _("MC 수수료 · %(name)s") % {"name": seller}))
+    for creator in access.creators_of(user):
+        out.append((K.CREATOR_PAYABLE, creator, _("CC 수수료 · %(name)s") % {"name": creator}))
+    for supplier in access.suppliers_of(user).select_related("organisation"):
+        out.append((K.SUPPLIER_PAYABLE, supplier, _("입점사 정산 · %(name)s") % {"name": supplier}))
+    return out
+
+
+@login_required
+@require_GET
+def statement(request: HttpRequest) -> HttpResponse:
+    """The MC's, CC's or supplier's statement for a period, as a page, PDF or XLSX."""
+    from dure.ledger import services as ledger
+
+    accounts = _my_accounts(request.user)
+    if not accounts:
+        raise Http404
+    today = timezone.localdate()
+    data = request.GET if "start" in request.GET else None
+    form = PeriodForm(
+        data, initial={"start": today.replace(day=1) - dt.timedelta(days=31), "end": today}
+    )
+    if (
+        data is not None
+        and form.is_valid()
+        and form.cleaned_data["start"] <= form.cleaned_data["end"]
+    ):
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    else:
+        start, end = today.replace(day=1) - dt.timedelta(days=31), today
+    choice = request.GET.get("account", "0")
+    index = int(choice) if choice.isdigit() and int(choice) < len(accounts) else 0
+    kind, party, label = accounts[index]
+    stmt = ledger.statement(ledger.account(kind, party), start=start, end=end)
+    fmt = request.GET.get("format", "")
+    title = _("정산 명세서")
+    if fmt in ("pdf", "xlsx"):
+        if fmt == "pdf":
+            body = ledger.statement_pdf(stmt, title=title, party_name=str(party))
+            mime = "application/pdf"
+        else:
+            body = ledger.statement_xlsx(stmt, title=title, party_name=str(party))
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(body, content_type=mime)
+        response["Content-Disposition"] = (
+            f'attachment; filename="statement-{start.isoformat()}-{end.isoformat()}.{fmt}"'
+        )
+        return response
+    lines_paid = None
+    if kind != "supplier_payable":
+        filt = {"seller": party} if kind == "seller_payable" else {"creator": party}
+        from .models import CommissionStatus
+
+        lines_paid = [
+            {"status": CommissionStatus(row["status"]).label, "total": row["total"]}
+            for row in services.CommissionLine.objects.filter(**filt)
+            .values("status")
+            .annotate(total=Sum("amount"))
+            .order_by("status")
+        ]
+    query = f"start={start.isoformat()}&end={end.isoformat()}&account={index}"
+    return render(
+        request,
+        "market/statement.html",
+        {
+            "form": form,
+            "accounts": [(i, a[2]) for i, a in enumerate(accounts)],
+            "index": index,
+            "label": label,
+            "stmt": stmt,
+            "commission_totals": lines_paid,
+            "download": reverse("market:statement") + "?" + query,
+        },
+    )

@@ -1,0 +1,155 @@
+"""Who may see and do what in the marketplace. Deny by default; ``access_*`` helpers fetch and
+check in one step and raise the same ``Http404`` for "missing" and "forbidden".
+
+- The operator (the council): platform staff and people with the 마켓 운영자 role.
+- A supplier's people: its organisation's representative/editors and 입점사 role holders.
+- A buyer sees their own orders; a supplier sees its sub-orders; MC/CC see their statements.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from dure.directory.access import roles_of
+from dure.directory.models import ORGANISATION_EDITOR_ROLES, Role
+
+from .models import (
+    CreatorProfile,
+    Order,
+    Product,
+    Refund,
+    SellerProfile,
+    SubOrder,
+    SupplierProfile,
+    SupplierStatus,
+)
+
+
+def _pk(value: Any) -> int:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise Http404 from exc
+    if not 0 < pk < 2**63:
+        raise Http404
+    return pk
+
+
+def is_operator(user: Any) -> bool:
+    roles = roles_of(user)
+    return roles.is_staff or roles.has_role(Role.MARKET_OPERATOR)
+
+
+def supplier_organisation_ids(user: Any) -> set[int]:
+    return roles_of(user).orgs_with(Role.MARKET_SUPPLIER, *ORGANISATION_EDITOR_ROLES)
+
+
+def suppliers_of(user: Any) -> QuerySet[SupplierProfile]:
+    """The supplier profiles ``user`` acts for (not necessarily approved)."""
+    ids = supplier_organisation_ids(user)
+    if not ids:
+        return SupplierProfile.objects.none()
+    return SupplierProfile.objects.filter(organisation_id__in=ids)
+
+
+def sellers_of(user: Any) -> QuerySet[SellerProfile]:
+    if not roles_of(user).authenticated:
+        return SellerProfile.objects.none()
+    return SellerProfile.objects.filter(user=user)
+
+
+def creators_of(user: Any) -> QuerySet[CreatorProfile]:
+    if not roles_of(user).authenticated:
+        return CreatorProfile.objects.none()
+    return CreatorProfile.objects.filter(user=user)
+
+
+def products_visible_to(user: Any) -> QuerySet[Product]:
+    """Active products of approved suppliers; a supplier also sees its own inactive ones."""
+    visible = Q(active=True, supplier__status=SupplierStatus.APPROVED)
+    if is_operator(user):
+        return Product.objects.all()
+    own = supplier_organisation_ids(user)
+    if own:
+        visible |= Q(supplier__organisation_id__in=own)
+    return Product.objects.filter(visible)
+
+
+def access_product(*, user: Any, product_id: Any, write: bool = False) -> Product:
+    pk = _pk(product_id)
+    qs = products_visible_to(user).select_related("supplier__organisation", "category")
+    product = qs.filter(pk=pk).first()
+    if product is None:
+        raise Http404
+    if write and not (
+        is_operator(user) or product.supplier.organisation_id in supplier_organisation_ids(user)
+    ):
+        raise Http404
+    return product
+
+
+def orders_visible_to(user: Any) -> QuerySet[Order]:
+    roles = roles_of(user)
+    if not roles.authenticated:
+        return Order.objects.none()
+    if is_operator(user):
+        return Order.objects.all()
+    return Order.objects.filter(buyer=user)
+
+
+def access_order(*, user: Any, order_id: Any) -> Order:
+    order = orders_visible_to(user).filter(pk=_pk(order_id)).first()
+    if order is None:
+        raise Http404
+    return order
+
+
+def suborders_visible_to(user: Any) -> QuerySet[SubOrder]:
+    """Sub-orders the user may act on as a supplier (or all, for the operator)."""
+    if is_operator(user):
+        return SubOrder.objects.all()
+    ids = supplier_organisation_ids(user)
+    if not ids:
+        return SubOrder.objects.none()
+    return SubOrder.objects.filter(supplier__organisation_id__in=ids)
+
+
+def access_suborder(*, user: Any, suborder_id: Any, as_buyer: bool = False) -> SubOrder:
+    """The sub-order for its supplier's people and the operator; ``as_buyer`` also lets the
+    buyer of the parent order in."""
+    pk = _pk(suborder_id)
+    qs = SubOrder.objects.select_related("order", "supplier__organisation")
+    suborder = qs.filter(pk=pk).first()
+    if suborder is None:
+        raise Http404
+    if is_operator(user) or suborder.supplier.organisation_id in supplier_organisation_ids(user):
+        return suborder
+    if as_buyer and roles_of(user).authenticated and suborder.order.buyer_id == user.pk:
+        return suborder
+    raise Http404
+
+
+def access_refund(*, user: Any, refund_id: Any) -> Refund:
+    """A refund for the operator and the supplier concerned (they decide on it)."""
+    pk = _pk(refund_id)
+    refund = Refund.objects.select_related("suborder__supplier").filter(pk=pk).first()
+    if refund is None:
+        raise Http404
+    if is_operator(user) or (
+        refund.suborder.supplier.organisation_id in supplier_organisation_ids(user)
+    ):
+        return refund
+    raise Http404
+
+
+def access_supplier(*, user: Any, supplier_id: Any) -> SupplierProfile:
+    """Supplier onboarding records: the operator only."""
+    if not is_operator(user):
+        raise Http404
+    supplier = SupplierProfile.objects.filter(pk=_pk(supplier_id)).first()
+    if supplier is None:
+        raise Http404
+    return supplier

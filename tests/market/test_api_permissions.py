@@ -1,0 +1,236 @@
+"""Who may call what in the market API: every /api/v1/market operation of the OpenAPI schema ×
+every demo role, with the exact status; refused calls change nothing.
+
+The same rules as the pages: products are public; carts and checkout need an account; an order
+is its buyer's (``coop``) and the operator's (``admin``, ``center``); shipping and refund
+decisions are the supplier's (``supplier`` for 우리밀협동조합) and the operator's; settlements are
+the operator's; statements are the MC's, CC's and supplier's own. Something the caller may not
+see is a 404, something they may see but not do a 403, a call without credentials a 401.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from .test_permissions_pages import BUYER, STAFF, STATEMENT, WHEAT, market_state
+
+pytestmark = pytest.mark.django_db
+
+from dure.directory.demo import DEMO_USERNAMES  # noqa: E402
+
+ROLES = ["anonymous", *DEMO_USERNAMES]
+LOGGED_IN = [r for r in ROLES if r != "anonymous"]
+API = "/api/v1"
+
+
+def expect(default: int, *, anonymous: int | None = 401, **groups: Any) -> dict[str, int]:
+    out = dict.fromkeys(ROLES, default)
+    for roles, status in groups.values():
+        for role in roles:
+            out[role] = status
+    if anonymous is not None:
+        out["anonymous"] = anonymous
+    return out
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str
+    statuses: dict[str, int]
+    target: Callable[[Any], int] | None = None
+    body: Callable[[Any, str], Any] | None = None
+    key: bool = False
+    query: Callable[[Any], str] | None = None
+    effect: Callable[[Any, str], bool] | None = None
+
+    @property
+    def operation(self) -> str:
+        return f"{self.method} {API}{self.path}"
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@pytest.fixture
+def api_world(users):
+    from dure.market import services
+    from dure.market.models import Order, Product, SubOrder
+
+    wheat = Product.objects.get(name="우리밀 통밀가루 1kg")
+    paid = services.checkout(
+        buyer=users["coop"],
+        lines=[(wheat.pk, 3)],
+        idempotency_key="api-matrix",
+        payment_method="invoice",
+    ).order
+    services.payment_confirm(actor=users["admin"], order=paid)
+    delivered = SubOrder.objects.get(
+        order__idempotency_key="demo-order-1", supplier__organisation__name="우리밀협동조합"
+    )
+    refund = services.refund_request(actor=users["coop"], suborder=delivered, reason="API 환불")
+    return SimpleNamespace(
+        users=users,
+        product=wheat,
+        order=Order.objects.get(idempotency_key="demo-order-1"),
+        unpaid=Order.objects.get(idempotency_key="demo-order-3"),
+        paid_sub=paid.suborders.get(),
+        refund=refund,
+    )
+
+
+def status_is(attr, value):
+    def check(w, role):
+        obj = getattr(w, attr)
+        obj.refresh_from_db()
+        return obj.status == value
+
+    return check
+
+
+MATRIX = [
+    Case("GET", "/market/products", expect(200, anonymous=200)),
+    Case("GET", "/market/products/{id}", expect(200, anonymous=200), target=lambda w: w.product.pk),
+    Case("GET", "/market/cart", expect(200)),
+    Case(
+        "PUT",
+        "/market/cart",
+        expect(200),
+        body=lambda w, r: {"product_id": w.product.pk, "quantity": 2},
+        effect=lambda w, r: w.users[r].market_cart.lines.filter(product=w.product).exists(),
+    ),
+    Case(
+        "POST",
+        "/market/checkout",
+        expect(201),
+        body=lambda w, r: {
+            "lines": [{"product_id": w.product.pk, "quantity": 1}],
+            "payment_method": "invoice",
+        },
+        key=True,
+        effect=lambda w, r: w.users[r].market_orders.filter(idempotency_key=f"api-{r}").exists(),
+    ),
+    Case("GET", "/market/orders", expect(200)),
+    Case("GET", "/market/orders/{id}", expect(404, yes=(BUYER, 200)), target=lambda w: w.order.pk),
+    Case(
+        "POST",
+        "/market/orders/{id}/cancel",
+        expect(404, yes=(BUYER, 200)),
+        target=lambda w: w.unpaid.pk,
+        effect=status_is("unpaid", "cancelled"),
+    ),
+    Case(
+        "POST",
+        "/market/orders/{id}/confirm-payment",
+        expect(404, yes=(STAFF, 200), seen=({"coop"}, 403)),
+        target=lambda w: w.unpaid.pk,
+        effect=status_is("unpaid", "paid"),
+    ),
+    Case(
+        "POST",
+        "/market/suborders/{id}/ship",
+        expect(404, yes=(WHEAT, 200)),
+        target=lambda w: w.paid_sub.pk,
+        body=lambda w, r: {"tracking": "API-1"},
+        effect=status_is("paid_sub", "shipped"),
+    ),
+    Case(
+        "GET",
+        "/market/suborders/{id}/tax-invoice",
+        expect(404, yes=(BUYER | WHEAT, 200)),
+        target=lambda w: w.paid_sub.pk,
+    ),
+    Case(
+        "POST",
+        "/market/suborders/{id}/refunds",
+        expect(404, yes=(BUYER, 201)),
+        target=lambda w: w.paid_sub.pk,
+        body=lambda w, r: {"reason": "API 환불 요청"},
+        effect=lambda w, r: w.paid_sub.refunds.filter(reason="API 환불 요청").exists(),
+    ),
+    Case(
+        "POST",
+        "/market/refunds/{id}/complete",
+        expect(404, yes=(WHEAT, 200)),
+        target=lambda w: w.refund.pk,
+        effect=status_is("refund", "completed"),
+    ),
+    Case(
+        "GET",
+        "/market/priority-purchases",
+        expect(404, yes=(STAFF | {"coop", "member"}, 200)),
+        query=lambda w: f"?organisation_id={w.order.buyer_organisation_id}&year=2026",
+    ),
+    Case("GET", "/market/settlements", expect(403, yes=(STAFF, 200))),
+    Case(
+        "POST",
+        "/market/settlements",
+        expect(403, yes=(STAFF, 201)),
+        body=lambda w, r: {
+            "period_start": timezone.localdate().isoformat(),
+            "period_end": timezone.localdate().isoformat(),
+        },
+        key=True,
+        effect=lambda w, r: (
+            __import__("dure.market.models", fromlist=["Settlement"])
+            .Settlement.objects.filter(idempotency_key=f"api-{r}")
+            .exists()
+        ),
+    ),
+    Case("GET", "/market/statements", expect(404, yes=(STATEMENT, 200))),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", MATRIX, ids=lambda c: c.id)
+def test_market_api_role_gets_the_expected_status(case, role, client_for, api_world):
+    client = client_for(role)
+    path = API + case.path
+    if case.target:
+        path = path.replace("{id}", str(case.target(api_world)))
+    if case.query:
+        path += case.query(api_world)
+    kwargs: dict[str, Any] = {"content_type": "application/json"}
+    if case.body or case.method != "GET":
+        kwargs["data"] = json.dumps(case.body(api_world, role) if case.body else {})
+    if case.key:
+        kwargs["HTTP_IDEMPOTENCY_KEY"] = f"api-{role}"
+    before = market_state()
+
+    response = getattr(client, case.method.lower())(path, **kwargs)
+
+    expected = case.statuses[role]
+    assert response.status_code == expected, response.content.decode()[:500]
+    assert response["Content-Type"].startswith("application/json")
+    if expected >= 400:
+        assert set(response.json()) >= {"code", "message", "field"}
+    if case.method == "GET" or expected >= 400:
+        assert market_state() == before, "a refused or read-only call changed the database"
+    elif case.effect is not None:
+        assert case.effect(api_world, role), "an allowed call must do what it asks"
+
+
+def test_every_market_operation_has_an_entry(client):
+    schema = client.get(f"{API}/openapi.json").json()
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"} and path.startswith(f"{API}/market/")
+    }
+    covered = {case.operation for case in MATRIX}
+    assert operations - covered == set(), "add these operations to MATRIX"
+    assert covered - operations == set(), "MATRIX lists operations the API no longer has"
+
+
+def test_every_case_decides_every_role():
+    for case in MATRIX:
+        assert set(case.statuses) == set(ROLES), case.id

@@ -1,0 +1,351 @@
+"""The permission matrix of every marketplace page: URL × method × role → the exact status,
+with the helpers of the site-wide matrix (``tests/test_permissions_pages.py``).
+
+The catalogue, product pages, referral links and CC articles are public; the cart, checkout and
+one's own orders need an account; an order is its buyer's (세리오협동조합's chair, ``coop``, in
+the demo) and the operator's; a sub-order's shipping and refund decisions are its supplier's
+(우리밀협동조합: ``supplier``) and the operator's; supplier review, payments and settlements are
+the operator's (platform staff: ``admin``, ``center``); statements are the MC's, CC's and
+supplier's own. Deny by default: 404 for what one may not see, the login page for anonymous
+visitors, 405 for a method a page does not take, and a refused request changes nothing.
+``test_every_market_url_has_a_matrix_entry`` fails when a market URL has no GET and POST entry.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.urls import get_resolver
+from django.utils import timezone
+from test_permissions_pages import (
+    LOGIN,
+    NOT_ALLOWED,
+    OK,
+    REDIRECT,
+    ROLES,
+    Case,
+    _routes,
+    everyone,
+    get,
+    members_only,
+    only,
+    post,
+)
+
+pytestmark = pytest.mark.django_db
+
+STAFF = {"admin", "center"}
+BUYER = STAFF | {"coop"}  # the demo orders' buyer and the operator
+WHEAT = STAFF | {"supplier"}  # 우리밀협동조합's people and the operator
+STATEMENT = {"seller", "creator", "supplier"}
+LOGGED_IN = [r for r in ROLES if r != "anonymous"]
+
+
+@pytest.fixture
+def world(users):
+    from dure.market import services
+    from dure.market.models import (
+        CreatorContent,
+        Order,
+        Product,
+        SubOrder,
+        SupplierProfile,
+    )
+
+    first = Order.objects.get(idempotency_key="demo-order-1", buyer=users["coop"])
+    second = Order.objects.get(idempotency_key="demo-order-2", buyer=users["coop"])
+    unpaid = Order.objects.get(idempotency_key="demo-order-3", buyer=users["coop"])
+    delivered = SubOrder.objects.get(order=first, supplier__organisation__name="우리밀협동조합")
+    shipped = SubOrder.objects.get(order=second, supplier__organisation__name="우리밀협동조합")
+    refund = services.refund_request(
+        actor=users["coop"], suborder=delivered, reason="매트릭스 환불", lines=None
+    )
+    return SimpleNamespace(
+        users=users,
+        order=first,
+        unpaid=unpaid,
+        delivered=delivered,
+        shipped=shipped,
+        refund=refund,
+        product=Product.objects.get(name="우리밀 통밀가루 1kg"),
+        content=CreatorContent.objects.get(title="우리밀로 차린 협동조합 밥상"),
+        applied=SupplierProfile.objects.get(organisation__name="마을카페그물코협동조합"),
+    )
+
+
+def market_state() -> dict[str, Any]:
+    from dure.core.models import AuditEvent
+    from dure.ledger.models import Entry
+    from dure.market import models as m
+
+    def rows(model):
+        return list(model.objects.order_by("pk").values())
+
+    return {
+        "suppliers": rows(m.SupplierProfile),
+        "products": rows(m.Product),
+        "clicks": m.ReferralClick.objects.count(),
+        "carts": rows(m.CartLine),
+        "orders": rows(m.Order),
+        "suborders": rows(m.SubOrder),
+        "lines": rows(m.OrderLine),
+        "commissions": rows(m.CommissionLine),
+        "payments": rows(m.Payment),
+        "refunds": rows(m.Refund),
+        "settlements": rows(m.Settlement),
+        "entries": Entry.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+def _changed(check):
+    return lambda w, role: check(w)
+
+
+def _status(model_attr, field, value):
+    def check(w):
+        obj = getattr(w, model_attr)
+        obj.refresh_from_db()
+        return getattr(obj, field) == value
+
+    return _changed(check)
+
+
+def cart_has_product(w, role):
+    from dure.market.models import CartLine
+
+    return CartLine.objects.filter(cart__user=w.users[role], product=w.product).exists()
+
+
+def settlement_form(w, role):
+    today = timezone.localdate().isoformat()
+    return {
+        "period_start": today,
+        "period_end": today,
+        "minimum_payout": "10000",
+        "idempotency_key": f"matrix-{role}",
+    }
+
+
+def settled(w, role):
+    from dure.market.models import Settlement
+
+    return Settlement.objects.filter(idempotency_key=f"matrix-{role}").exists()
+
+
+CASES: list[Case] = [
+    # --- public -----------------------------------------------------------------------------------
+    get("market/", lambda w: "/market/", everyone(OK)),
+    get(
+        "market/",
+        lambda w: "/market/?q=우리밀&division=mutual_trade",
+        everyone(OK),
+        variant="search",
+    ),
+    post("market/", lambda w: "/market/", everyone(NOT_ALLOWED)),
+    get("market/products/<int:pk>/", lambda w: f"/market/products/{w.product.pk}/", everyone(OK)),
+    get(
+        "market/products/<int:pk>/",
+        lambda w: "/market/products/987654/",
+        everyone(404),
+        variant="missing",
+    ),
+    post(
+        "market/products/<int:pk>/",
+        lambda w: f"/market/products/{w.product.pk}/",
+        everyone(NOT_ALLOWED),
+    ),
+    get(
+        "market/r/<str:code>/",
+        lambda w: "/market/r/MSEOUL01/",
+        everyone(REDIRECT),
+        changes=set(ROLES),
+    ),
+    get("market/r/<str:code>/", lambda w: "/market/r/MNOPE/", everyone(404), variant="unknown"),
+    post("market/r/<str:code>/", lambda w: "/market/r/MSEOUL01/", everyone(NOT_ALLOWED)),
+    get(
+        "market/content/<int:pk>/",
+        lambda w: f"/market/content/{w.content.pk}/",
+        everyone(OK),
+        changes=set(ROLES),
+    ),
+    post(
+        "market/content/<int:pk>/",
+        lambda w: f"/market/content/{w.content.pk}/",
+        everyone(NOT_ALLOWED),
+    ),
+    # --- buyer ------------------------------------------------------------------------------------
+    get("market/cart/", lambda w: "/market/cart/", members_only()),
+    post(
+        "market/cart/",
+        lambda w: "/market/cart/",
+        members_only(REDIRECT),
+        data=lambda w, r: {"product_id": w.product.pk, "quantity": "2"},
+        changes=set(LOGGED_IN),
+        effect=cart_has_product,
+    ),
+    get("market/checkout/", lambda w: "/market/checkout/", members_only()),
+    post(
+        "market/checkout/",
+        lambda w: "/market/checkout/",
+        members_only(OK),  # an empty cart: the form again with the error, nothing written
+        data=lambda w, r: {"payment_method": "invoice", "idempotency_key": f"m-{r}"},
+    ),
+    get("market/orders/", lambda w: "/market/orders/", members_only()),
+    post("market/orders/", lambda w: "/market/orders/", members_only(NOT_ALLOWED)),
+    get("market/orders/<int:pk>/", lambda w: f"/market/orders/{w.order.pk}/", only(BUYER)),
+    post("market/orders/<int:pk>/", lambda w: f"/market/orders/{w.order.pk}/", members_only(405)),
+    get(
+        "market/orders/<int:pk>/cancel/",
+        lambda w: f"/market/orders/{w.unpaid.pk}/cancel/",
+        members_only(NOT_ALLOWED),
+    ),
+    post(
+        "market/orders/<int:pk>/cancel/",
+        lambda w: f"/market/orders/{w.unpaid.pk}/cancel/",
+        only(BUYER, REDIRECT),
+        changes=BUYER,
+        effect=_status("unpaid", "status", "cancelled"),
+    ),
+    get(
+        "market/suborders/<int:pk>/refund/",
+        lambda w: f"/market/suborders/{w.shipped.pk}/refund/",
+        only(BUYER),
+    ),
+    post(
+        "market/suborders/<int:pk>/refund/",
+        lambda w: f"/market/suborders/{w.shipped.pk}/refund/",
+        only(BUYER, REDIRECT),
+        data=lambda w, r: {"reason": "매트릭스 환불 요청"},
+        changes=BUYER,
+        effect=lambda w, r: w.shipped.refunds.filter(reason="매트릭스 환불 요청").exists(),
+    ),
+    # --- supplier ---------------------------------------------------------------------------------
+    get("market/supplier/orders/", lambda w: "/market/supplier/orders/", only(WHEAT)),
+    post(
+        "market/supplier/orders/", lambda w: "/market/supplier/orders/", members_only(NOT_ALLOWED)
+    ),
+    get(
+        "market/supplier/suborders/<int:pk>/ship/",
+        lambda w: f"/market/supplier/suborders/{w.shipped.pk}/ship/",
+        members_only(NOT_ALLOWED),
+    ),
+    post(
+        "market/supplier/suborders/<int:pk>/ship/",
+        lambda w: f"/market/supplier/suborders/{w.shipped.pk}/ship/",
+        only(WHEAT, REDIRECT),
+        data=lambda w, r: {"action": "deliver"},
+        changes=WHEAT,
+        effect=_status("shipped", "status", "delivered"),
+    ),
+    get(
+        "market/supplier/refunds/<int:pk>/",
+        lambda w: f"/market/supplier/refunds/{w.refund.pk}/",
+        members_only(NOT_ALLOWED),
+    ),
+    post(
+        "market/supplier/refunds/<int:pk>/",
+        lambda w: f"/market/supplier/refunds/{w.refund.pk}/",
+        only(WHEAT, REDIRECT),
+        data=lambda w, r: {"decision": "complete"},
+        changes=WHEAT,
+        effect=_status("refund", "status", "completed"),
+    ),
+    # --- operator ---------------------------------------------------------------------------------
+    get("market/operator/suppliers/", lambda w: "/market/operator/suppliers/", only(STAFF)),
+    post(
+        "market/operator/suppliers/",
+        lambda w: "/market/operator/suppliers/",
+        members_only(NOT_ALLOWED),
+    ),
+    get(
+        "market/operator/suppliers/<int:pk>/",
+        lambda w: f"/market/operator/suppliers/{w.applied.pk}/",
+        only(STAFF),
+    ),
+    post(
+        "market/operator/suppliers/<int:pk>/",
+        lambda w: f"/market/operator/suppliers/{w.applied.pk}/",
+        only(STAFF, REDIRECT),
+        data=lambda w, r: {"step": "survey", "record": "월 500개 공급 가능"},
+        changes=STAFF,
+        effect=_status("applied", "status", "surveyed"),
+    ),
+    get("market/operator/payments/", lambda w: "/market/operator/payments/", only(STAFF)),
+    post(
+        "market/operator/payments/",
+        lambda w: "/market/operator/payments/",
+        only(STAFF, REDIRECT),
+        data=lambda w, r: {"order": w.unpaid.pk, "reference": "입금 확인"},
+        changes=STAFF,
+        effect=_status("unpaid", "status", "paid"),
+    ),
+    get("market/operator/settlements/", lambda w: "/market/operator/settlements/", only(STAFF)),
+    post(
+        "market/operator/settlements/",
+        lambda w: "/market/operator/settlements/",
+        only(STAFF, REDIRECT),
+        data=settlement_form,
+        changes=STAFF,
+        effect=settled,
+    ),
+    # --- statements -------------------------------------------------------------------------------
+    get("market/statement/", lambda w: "/market/statement/", only(STATEMENT)),
+    get(
+        "market/statement/",
+        lambda w: "/market/statement/?start=2020-01-01&end=2030-12-31&account=0&format=xlsx",
+        only(STATEMENT),
+        variant="xlsx",
+    ),
+    post("market/statement/", lambda w: "/market/statement/", members_only(NOT_ALLOWED)),
+]
+
+
+def _params():
+    for case in CASES:
+        for role in ROLES:
+            yield pytest.param(case, role, id=f"{case.id}-{role}")
+
+
+@pytest.mark.parametrize(("case", "role"), list(_params()))
+def test_market_page_permission_matrix(case: Case, role: str, world, client_for):
+    client = client_for(role)
+    path = case.path(world)
+    data = case.data(world, role) if case.data else {}
+    expected = case.expected[role]
+    before = market_state()
+
+    response = client.get(path) if case.method == "GET" else client.post(path, data)
+
+    if expected == LOGIN:
+        assert response.status_code == 302, (path, response.status_code)
+        assert response["Location"].startswith("/accounts/login/?next="), response["Location"]
+    elif expected == REDIRECT:
+        assert response.status_code == 302, (path, response.status_code)
+        assert not response["Location"].startswith("/accounts/login/"), response["Location"]
+    else:
+        assert response.status_code == expected, (path, response.status_code)
+
+    if role in case.changes and expected in (REDIRECT, OK):
+        if case.effect is not None:
+            assert case.effect(world, role), "an allowed request must do what it asks"
+    else:
+        assert market_state() == before, "a refused (or read-only) request changed the database"
+
+
+def test_every_market_url_has_a_matrix_entry():
+    routes = {r for r in _routes(get_resolver().url_patterns) if r.startswith("market/")}
+    covered: dict[str, set[str]] = {}
+    for case in CASES:
+        covered.setdefault(case.route, set()).add(case.method)
+    missing = sorted(r for r in routes if covered.get(r) != {"GET", "POST"})
+    assert not missing, f"market URLs without a GET and a POST entry in the matrix: {missing}"
+    stale = sorted(set(covered) - routes)
+    assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
+
+
+def test_every_case_names_every_role():
+    for case in CASES:
+        assert set(case.expected) == set(ROLES), case.id
