@@ -20,6 +20,15 @@ child process (rows/s; peak RSS of the child = the importer's memory); then a ch
 that runs ``--queries`` searches through ``dure.techbank.selectors.techbank_search`` as a
 visitor (first page with facets, as the search page asks) and prints p50/p95/max and its own
 peak RSS (what one server process holding Kiwi needs).
+
+Search embeddings: the import runs with ``--no-embed`` (e5 costs ~100 ms a passage: 120,000
+would take hours) and a child process stores a random unit vector per technology, equipment
+and lab instead — the search then does all the work of the hybrid ranking (the query is really
+embedded, every stored vector is scored, the candidates fused), only the ranking it produces
+means nothing. ``--lexical`` skips the vectors (the lexical ranking alone).
+
+A/B on the same data: ``--keep`` keeps the work dir; ``--search-only DIR`` re-runs only the
+timed searches on it (SQLite), ``--repeat N`` runs them N times and prints the medians.
 """
 
 from __future__ import annotations
@@ -331,6 +340,31 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def vectors_phase() -> None:
+    """Child process: a random unit vector per technology, equipment and lab."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
+    django.setup()
+    import numpy as np
+
+    from dure.techbank import semantic
+
+    rng = np.random.default_rng(7)
+    count = 0
+    for kind, (queryset, _passage) in semantic.EMBEDDED_KINDS.items():
+        ids = list(queryset().order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), 2000):
+            chunk = ids[start : start + 2000]
+            vectors = rng.standard_normal((len(chunk), semantic.DIM)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            semantic.write_vectors(
+                [semantic.Pending(kind, pk, "", "bench") for pk in chunk], vectors
+            )
+            count += len(chunk)
+    print(json.dumps({"vectors": count}))
+
+
 def search_phase(query_file: str) -> None:
     """Child process: time the searches (Django set up from the environment)."""
     import django
@@ -369,6 +403,62 @@ def search_phase(query_file: str) -> None:
     )
 
 
+def timed_searches(query_file: Path, env: dict[str, str], repeat: int) -> dict:
+    """Run the search child ``repeat`` times; the median of each figure."""
+    runs = []
+    for n in range(max(1, repeat)):
+        out, _seconds, _rss, _cpu = run_measured(
+            [str(VENV_BIN / "python"), __file__, "--search-phase", str(query_file)], env
+        )
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+        log(f"run {n + 1}: p50 {runs[-1]['p50']:.1f} ms, p95 {runs[-1]['p95']:.1f} ms")
+    return {key: sorted(r[key] for r in runs)[len(runs) // 2] for key in runs[0]} | {
+        "runs": len(runs)
+    }
+
+
+def print_timing(timing: dict, *, vectors: bool) -> None:
+    print(
+        f"search ({'hybrid: lexical + vectors' if vectors else 'lexical only'}; "
+        f"median of {timing.get('runs', 1)} run(s)): {timing['queries']} queries, "
+        f"p50 {timing['p50']:.1f} ms, p95 {timing['p95']:.1f} ms, max {timing['max']:.1f} ms, "
+        f"{timing['with_hits']} with hits; search process peak RSS {timing['rss_mb']} MB"
+    )
+    print(
+        f"search CPU time of the process per query: p50 {timing['cpu_p50']:.1f} ms, "
+        f"p95 {timing['cpu_p95']:.1f} ms (SQLite: includes the database's work)"
+    )
+
+
+def search_only(work: Path, args) -> None:
+    """Re-time the searches on a work dir kept by ``--keep`` (SQLite): A/B of a code change."""
+    env = dict(
+        os.environ,
+        DURE_VAR_DIR=str(work),
+        DJANGO_SETTINGS_MODULE="dure.settings",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+    )
+    env.pop("DATABASE_URL", None)
+    run_measured([str(VENV_BIN / "dure"), "migrate", "-v", "0"], env)
+    from_vectors = not args.lexical
+    run_measured([str(VENV_BIN / "python"), "-c", CLEAR_VECTORS], env)
+    if from_vectors:
+        run_measured([str(VENV_BIN / "python"), __file__, "--vectors-phase"], env)
+    query_file = work / "queries.json"
+    if not query_file.exists():
+        query_file.write_text(json.dumps(queries(random.Random(args.seed + 1), args.queries)))
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print_timing(timed_searches(query_file, env, args.repeat), vectors=from_vectors)
+
+
+# --search-only starts from no vectors (and stores fresh random ones unless --lexical)
+CLEAR_VECTORS = (
+    "import django; django.setup(); "
+    "from dure.techbank.models import SearchVector; SearchVector.objects.all().delete()"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="technologies (100,000)")
@@ -377,10 +467,20 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="postgres://…/dure_bench_… (created)")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    parser.add_argument("--lexical", action="store_true", help="no search vectors")
+    parser.add_argument("--search-only", default="", help="re-time searches in a kept work dir")
+    parser.add_argument("--repeat", type=int, default=1, help="timed search runs (medians)")
     parser.add_argument("--search-phase", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--vectors-phase", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.search_phase:
         search_phase(args.search_phase)
+        return
+    if args.vectors_phase:
+        vectors_phase()
+        return
+    if args.search_only:
+        search_only(Path(args.search_only), args)
         return
     equipment = args.equipment if args.equipment is not None else args.rows // 5
     work = Path(tempfile.mkdtemp(prefix="dure-techbank-bench-"))
@@ -420,16 +520,18 @@ def main() -> None:
             ("equipment", eq_csv, equipment),
         ):
             log(f"importing {kind} …")
-            out, seconds, rss, cpu = run_measured([dure, "import", kind, str(path), "--json"], env)
+            out, seconds, rss, cpu = run_measured(
+                [dure, "import", kind, str(path), "--json", "--no-embed"], env
+            )
             summary = json.loads(out)
             figures.append((kind, count, seconds, rss, cpu, summary))
+        if not args.lexical:
+            log("storing random search vectors …")
+            run_measured([str(VENV_BIN / "python"), __file__, "--vectors-phase"], env)
         query_file = work / "queries.json"
         query_file.write_text(json.dumps(queries(random.Random(args.seed + 1), args.queries)))
         log("searching …")
-        out, _seconds, _rss, _cpu = run_measured(
-            [str(VENV_BIN / "python"), __file__, "--search-phase", str(query_file)], env
-        )
-        timing = json.loads(out.strip().splitlines()[-1])
+        timing = timed_searches(query_file, env, args.repeat)
         log(f"figures: {json.dumps([f[:5] for f in figures])} search: {json.dumps(timing)}")
         print(f"\ndatabase: {'PostgreSQL' if pg else 'SQLite'}; cores: {os.cpu_count()}")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -444,16 +546,7 @@ def main() -> None:
                 f"{cpu:>8.1f}{count / cpu:>12.0f}{rss:>13}  {result}"
             )
         print("(seconds and CPU include the command's start: Django and Kiwi load, ~5 s)")
-        print(
-            f"search: {timing['queries']} queries, p50 {timing['p50']:.1f} ms, "
-            f"p95 {timing['p95']:.1f} ms, max {timing['max']:.1f} ms, "
-            f"{timing['with_hits']} with hits; search process peak RSS {timing['rss_mb']} MB"
-        )
-        if "cpu_p50" in timing:
-            print(
-                f"search CPU time of the process per query: p50 {timing['cpu_p50']:.1f} ms, "
-                f"p95 {timing['cpu_p95']:.1f} ms (SQLite: includes the database's work)"
-            )
+        print_timing(timing, vectors=not args.lexical)
     finally:
         if pg:
             pg.drop()

@@ -128,3 +128,25 @@ def test_facets_counted_in_one_pass_equal_the_per_key_counts(make_technology, in
     assert dict(result.facets["trl"]).get("3") == result.total
     assert len(result.facets["trl"]) >= 1
     assert sum(n for _v, n in result.facets["kind"]) == result.total
+
+
+@pytest.mark.django_db
+def test_the_product_search_finds_a_paraphrase_through_stored_vectors(make_technology):
+    """The real e5 model through the whole path: vectors stored, hybrid ranking, CLI rows."""
+    made = {
+        name: make_technology(title=title, abstract=abstract)
+        for name, (title, abstract) in RECORDS.items()
+    }
+    semantic.clear_store()
+    try:
+        todo = semantic.pending([TECHNOLOGY], [t.pk for t in made.values()])
+        assert semantic.embed(todo) == len(RECORDS)
+        query = "안경에 뿌옇게 끼는 것을 막고 싶다"  # no word of the patent's
+        rows = selectors.search_rows(query=query, kinds=[TECHNOLOGY], limit=5)
+        assert rows[0].id == made["fog"].pk
+        rows = selectors.search_rows(
+            query="돼지 농장 냄새 때문에 민원이 들어와요", kinds=[TECHNOLOGY]
+        )
+        assert rows[0].id == made["pigs"].pk
+    finally:
+        semantic.clear_store()

@@ -13,13 +13,18 @@ scores higher than a prefix match (the token is searched as "exact OR prefix").
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
 _FILTER_KEY = re.compile(r"^[a-z_]{1,30}$")
 
 Filters = dict[str, list[str]]
+# "and" (every term), "or" (any term) or ("pool", required terms): any of the required terms,
+# scored on all of them
+Mode = str | tuple[str, tuple[str, ...]]
 
 # A document whose whole title is the query (same morphemes, same order) ranks above any
 # document that merely mentions the words often: "협동조합" finds the one named 협동조합 first.
@@ -57,15 +62,28 @@ class SQLiteBackend:
     # walk every document and re-run the match per row (seconds instead of milliseconds).
     FROM = "search_fts CROSS JOIN search_searchdocument d ON d.id = search_fts.rowid"
 
-    def _where(self, tokens: tuple[str, ...], mode: str, kinds, filters: Filters):
-        joiner = " AND " if mode == "and" else " OR "
+    @staticmethod
+    def _match(tokens: tuple[str, ...], joiner: str) -> str:
         terms = []
         for token in _usable(tokens):
             quoted = '"' + token.replace('"', '""') + '"'
             terms.append(f"({quoted} OR {quoted}*)" if _prefixable(token) else quoted)
-        match = joiner.join(terms) or '""'
-        where = ["search_fts MATCH %s"]
-        params: list[object] = [match]
+        return joiner.join(terms) or '""'
+
+    def _where(self, tokens: tuple[str, ...], mode: Mode, kinds, filters: Filters):
+        if isinstance(mode, tuple):
+            # ("pool", required): documents with any required term, scored on every term
+            # (bm25 sums over every phrase of the query, wherever it sits in the expression)
+            match = f"({self._match(mode[1], ' OR ')}) AND ({self._match(tokens, ' OR ')})"
+        else:
+            match = self._match(tokens, " AND " if mode == "and" else " OR ")
+        where, params = self._filter_where(kinds, filters)
+        return " AND ".join(["search_fts MATCH %s", *where]), [match, *params]
+
+    @staticmethod
+    def _filter_where(kinds, filters: Filters) -> tuple[list[str], list[object]]:
+        where: list[str] = []
+        params: list[object] = []
         if kinds:
             where.append(f"d.kind IN ({', '.join(['%s'] * len(kinds))})")
             params.extend(kinds)
@@ -76,7 +94,28 @@ class SQLiteBackend:
                 f"WHERE j.value IN ({', '.join(['%s'] * len(values))}))"
             )
             params.extend(values)
-        return " AND ".join(where), params
+        return where, params
+
+    def documents_of(self, objects, filters: Filters) -> list[Match]:
+        """The documents of ``objects`` ({kind: [object id, …]}) that pass ``filters``."""
+        return _documents_of(self._filter_where, objects, filters)
+
+    def document_frequencies(self, tokens: tuple[str, ...]) -> dict[str, int]:
+        """How many documents hold each token (exactly, from the FTS5 vocabulary)."""
+        usable = _usable(tokens)
+        if not usable:
+            return {}
+        with connection.cursor() as cur:
+            cur.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab "
+                "USING fts5vocab(main, search_fts, row)"
+            )
+            out = dict.fromkeys(usable, 0)
+            for token in usable:
+                cur.execute("SELECT doc FROM temp.search_vocab WHERE term = %s", [token])
+                row = cur.fetchone()
+                out[token] = int(row[0]) if row else 0
+        return out
 
     def search(self, tokens, mode, kinds, filters, limit, offset):
         where, params = self._where(tokens, mode, kinds, filters)
@@ -99,33 +138,126 @@ class SQLiteBackend:
                 total = cur.fetchone()[0]
         return total, [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
 
-    def facets(self, tokens, mode, kinds, filters, key):
+    def top(self, tokens, mode, kinds, filters, limit) -> list[Match]:
+        """The ``limit`` best matches, without a total: ranked inside the full-text index
+        first (over-fetched 4×, then joined and filtered), which skips joining every match to
+        its document — half the time of ``search`` for a broad query. Falls back to ``search``
+        when the filters leave fewer than ``limit``."""
+        where, params = self._filter_where(kinds, filters)
+        match_where, match_params = self._where(tokens, mode, (), {})
+        args: list[Any] = [" ".join(tokens), *match_params, limit * 4, *params, limit]
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT d.id, d.kind, d.object_id, s.score "  # noqa: S608
+                f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
+                "FROM (SELECT rowid AS rid, -bm25(search_fts, 5.0, 1.0) AS score "
+                f"FROM search_fts WHERE {match_where} ORDER BY score DESC LIMIT %s) s "
+                "CROSS JOIN search_searchdocument d ON d.id = s.rid "
+                f"WHERE {' AND '.join(where) or '1'} ORDER BY score DESC, d.id LIMIT %s",
+                args,
+            )
+            rows = cur.fetchall()
+        if len(rows) < limit:
+            return self.search(tokens, mode, kinds, filters, limit, 0)[1]
+        return [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
+
+    def count(self, tokens, mode, kinds, filters, cap) -> int:
+        """Matches, counted up to ``cap`` + 1 (more than ``cap`` means "cap+")."""
         where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT j.value, count(*) FROM {self.FROM}, "  # noqa: S608
+                f"SELECT count(*) FROM (SELECT 1 FROM {self.FROM} WHERE {where} LIMIT %s)",  # noqa: S608
+                [*params, int(cap) + 1],
+            )
+            return int(cur.fetchone()[0])
+
+    def _matched(self, tokens, mode, kinds, filters, sample):
+        """FROM clause and parameters of the matched documents (alias ``d``, with filters):
+        all of them, or only the first ``sample`` (in index order: no scoring)."""
+        where, params = self._where(tokens, mode, kinds, filters)
+        if sample is None:
+            return f"{self.FROM}", where, params
+        return (
+            f"(SELECT d.filters AS filters FROM {self.FROM} WHERE {where} LIMIT %s) d",  # noqa: S608
+            "1",
+            [*params, int(sample)],
+        )
+
+    def facets(self, tokens, mode, kinds, filters, key, sample=None):
+        source, where, params = self._matched(tokens, mode, kinds, filters, sample)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT j.value, count(*) FROM {source}, "  # noqa: S608
                 f"json_each(d.filters, '$.{key}') j WHERE {where} "
                 "GROUP BY j.value ORDER BY count(*) DESC, j.value",
                 params,
             )
             return [(str(v), int(c)) for v, c in cur.fetchall()]
 
-    def facets_many(self, tokens, mode, kinds, filters, keys):
+    def facets_many(self, tokens, mode, kinds, filters, keys, sample=None):
         """Counts for several keys under the same filters in one pass over the matches (the
         full-text match is evaluated once instead of once per key)."""
         if not keys:
             return {}
-        where, params = self._where(tokens, mode, kinds, filters)
+        source, where, params = self._matched(tokens, mode, kinds, filters, sample)
         wanted = ", ".join(["%s"] * len(keys))
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT k.key, v.value, count(*) FROM {self.FROM}, "  # noqa: S608
+                f"SELECT k.key, v.value, count(*) FROM {source}, "  # noqa: S608
                 f"json_each(d.filters) k, json_each(k.value) v "
                 f"WHERE {where} AND k.key IN ({wanted}) "
                 "GROUP BY k.key, v.value",
                 [*params, *keys],
             )
             return _grouped(cur.fetchall(), keys)
+
+
+_pg_stats: tuple[float, dict[str, int]] = (0.0, {})
+PG_STATS_SECONDS = 300
+
+
+def _pg_common_lexemes() -> dict[str, int]:
+    """{lexeme: estimated documents} of the most common lexemes (ANALYZE statistics), read
+    at most every few minutes per process."""
+    global _pg_stats
+    now = time.monotonic()
+    if now - _pg_stats[0] < PG_STATS_SECONDS:
+        return _pg_stats[1]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
+            "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+            "WHERE s.tablename = 'search_searchdocument' AND s.attname = 'tsv' "
+            "AND s.schemaname = current_schema()"
+        )
+        row = cur.fetchone()
+    common: dict[str, int] = {}
+    if row and row[0] and row[1]:
+        rows = max(float(row[2] or 0), 0.0)
+        # the frequencies end with three summary numbers (min, max, null): zip stops before
+        common = {
+            str(lexeme): int(freq * rows) for lexeme, freq in zip(row[0], row[1], strict=False)
+        }
+    _pg_stats = (now, common)
+    return common
+
+
+def _documents_of(filter_where, objects, filters: Filters) -> list[Match]:
+    out: list[Match] = []
+    with connection.cursor() as cur:
+        for kind, ids in objects.items():
+            ids = [int(i) for i in ids]
+            for start in range(0, len(ids), 900):
+                chunk = ids[start : start + 900]
+                where, params = filter_where([kind], filters)
+                cur.execute(
+                    "SELECT d.id, d.kind, d.object_id FROM search_searchdocument d "  # noqa: S608
+                    f"WHERE d.object_id IN ({', '.join(['%s'] * len(chunk))}) AND "
+                    + " AND ".join(where),
+                    [*chunk, *params],
+                )
+                out.extend(Match(r[0], r[1], r[2], 0.0) for r in cur.fetchall())
+    return out
 
 
 def _grouped(rows, keys) -> dict[str, list[tuple[str, int]]]:
@@ -139,6 +271,10 @@ def _grouped(rows, keys) -> dict[str, list[tuple[str, int]]]:
 
 class PostgresBackend:
     def _tsquery(self, tokens, mode) -> tuple[str, list[object]]:
+        if isinstance(mode, tuple):  # ("pool", required): see SQLiteBackend._where
+            required, required_params = self._tsquery(mode[1], "or")
+            every, every_params = self._tsquery(tokens, "or")
+            return f"({required} && {every})", [*required_params, *every_params]
         joiner = " && " if mode == "and" else " || "
         parts: list[str] = []
         params: list[object] = []
@@ -156,8 +292,18 @@ class PostgresBackend:
 
     def _where(self, tokens, mode, kinds, filters: Filters):
         tsquery, tsquery_params = self._tsquery(tokens, mode)
-        where = [f"d.tsv @@ {tsquery}"]
-        params: list[object] = list(tsquery_params)
+        where, params = self._filter_where(kinds, filters)
+        return (
+            tsquery,
+            tsquery_params,
+            " AND ".join([f"d.tsv @@ {tsquery}", *where]),
+            [*tsquery_params, *params],
+        )
+
+    @staticmethod
+    def _filter_where(kinds, filters: Filters) -> tuple[list[str], list[object]]:
+        where: list[str] = []
+        params: list[object] = []
         if kinds:
             where.append(f"d.kind IN ({', '.join(['%s'] * len(kinds))})")
             params.extend(kinds)
@@ -168,7 +314,17 @@ class PostgresBackend:
                 f"WHERE j.v IN ({', '.join(['%s'] * len(values))}))"
             )
             params.extend(values)
-        return tsquery, tsquery_params, " AND ".join(where), params
+        return where, params
+
+    def documents_of(self, objects, filters: Filters) -> list[Match]:
+        """The documents of ``objects`` ({kind: [object id, …]}) that pass ``filters``."""
+        return _documents_of(self._filter_where, objects, filters)
+
+    def document_frequencies(self, tokens: tuple[str, ...]) -> dict[str, int]:
+        """Estimated documents per token, from the planner's statistics of the tsvector
+        column (its most common lexemes; a token not among them is rare: 0)."""
+        common = _pg_common_lexemes()
+        return {token: common.get(token, 0) for token in _usable(tokens)}
 
     def search(self, tokens, mode, kinds, filters, limit, offset):
         tsquery, tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
@@ -192,26 +348,61 @@ class PostgresBackend:
                 total = cur.fetchone()[0]
         return total, [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
 
-    def facets(self, tokens, mode, kinds, filters, key):
+    def top(self, tokens, mode, kinds, filters, limit) -> list[Match]:
+        """The ``limit`` best matches, without a total."""
+        tsquery, tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT d.id, d.kind, d.object_id, ts_rank_cd(d.tsv, {tsquery}, 1) "  # noqa: S608
+                f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
+                f"FROM search_searchdocument d WHERE {where} "
+                "ORDER BY score DESC, d.id LIMIT %s",
+                [*tsquery_params, " ".join(tokens), *params, limit],
+            )
+            return [Match(r[0], r[1], r[2], float(r[3])) for r in cur.fetchall()]
+
+    def count(self, tokens, mode, kinds, filters, cap) -> int:
+        """Matches, counted up to ``cap`` + 1 (more than ``cap`` means "cap+")."""
         _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT j.v, count(*) FROM search_searchdocument d, "  # noqa: S608
+                "SELECT count(*) FROM (SELECT 1 FROM search_searchdocument d "  # noqa: S608
+                f"WHERE {where} LIMIT %s) x",
+                [*params, int(cap) + 1],
+            )
+            return int(cur.fetchone()[0])
+
+    def _matched(self, tokens, mode, kinds, filters, sample):
+        _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        if sample is None:
+            return "search_searchdocument d", where, params
+        return (
+            "(SELECT d.filters FROM search_searchdocument d "  # noqa: S608
+            f"WHERE {where} LIMIT %s) d",
+            "TRUE",
+            [*params, int(sample)],
+        )
+
+    def facets(self, tokens, mode, kinds, filters, key, sample=None):
+        source, where, params = self._matched(tokens, mode, kinds, filters, sample)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT j.v, count(*) FROM {source}, "  # noqa: S608
                 f"jsonb_array_elements_text(d.filters -> '{key}') j(v) WHERE {where} "
                 "GROUP BY j.v ORDER BY count(*) DESC, j.v",
                 params,
             )
             return [(str(v), int(c)) for v, c in cur.fetchall()]
 
-    def facets_many(self, tokens, mode, kinds, filters, keys):
+    def facets_many(self, tokens, mode, kinds, filters, keys, sample=None):
         """Counts for several keys under the same filters in one query."""
         if not keys:
             return {}
-        _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        source, where, params = self._matched(tokens, mode, kinds, filters, sample)
         wanted = ", ".join(["%s"] * len(keys))
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT k.key, j.v, count(*) FROM search_searchdocument d, "  # noqa: S608
+                f"SELECT k.key, j.v, count(*) FROM {source}, "  # noqa: S608
                 f"jsonb_each(d.filters) k, jsonb_array_elements_text(k.value) j(v) "
                 f"WHERE {where} AND k.key IN ({wanted}) "
                 "GROUP BY k.key, j.v",

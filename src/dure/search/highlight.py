@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+
+@lru_cache(maxsize=512)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled pattern per query (a result page asks for twenty snippets)."""
+    return re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE) if terms else None
 
 
 def snippet(text: str, tokens: tuple[str, ...], width: int = 160) -> SafeString:
     text = " ".join((text or "").split())
-    terms = sorted({t for t in tokens if t}, key=len, reverse=True)
+    terms = tuple(sorted({t for t in tokens if t}, key=lambda t: (-len(t), t)))
     if not text:
         return mark_safe("")  # noqa: S308
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE) if terms else None
+    pattern = _pattern(terms)
     first = pattern.search(text) if pattern else None
     start = max(0, (first.start() if first else 0) - width // 3)
     end = min(len(text), start + width)

@@ -6,20 +6,54 @@ the object, so data and index commit (or roll back) together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils.safestring import SafeString
 
 from . import registry
 from .analysis import analyze_many, analyze_query
-from .backends import _check_keys, backend
+from .backends import EXACT_TITLE_BONUS, Match, _check_keys, backend
 from .highlight import snippet
 from .models import SearchDocument
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000_000  # far beyond any real paging; keeps OFFSET a 64-bit integer
+
+# Hybrid ranking (a ``semantic`` source given and vectors stored): the lexical any-term top
+# ``LEXICAL_POOL`` ∪ the ``SEMANTIC_POOL`` nearest that pass the filters are fused; pages
+# beyond ``RERANK_DEPTH`` results are ranked lexically (nobody reads that far; the fused
+# order of a pool that deep would cost more than it tells).
+LEXICAL_POOL = 100
+SEMANTIC_POOL = 20
+RERANK_DEPTH = 200
+# A term in more documents than this does not by itself make a document a lexical candidate
+# of the hybrid ranking (see ``_pool_mode``): collections this small are never pruned.
+FREQUENT_DOCS = 2000
+# Facets are counted over at most this many matches (see ``_facets``).
+FACET_SAMPLE = 2000
+# The hybrid ranking counts its lexical matches up to this many (``total_exact``).
+TOTAL_CAP = 10_000
+
+
+# Filters almost every document passes (the technology bank's visibility for public kinds).
+BROAD_FILTERS = frozenset({"visibility"})
+
+
+class SemanticSource(Protocol):
+    """What the hybrid ranking needs from an embedding index (``dure.techbank.semantic``)."""
+
+    def available(self, kinds: Sequence[str]) -> bool: ...
+
+    def lexical_terms(self, tokens: tuple[str, ...]) -> tuple[str, ...]: ...
+
+    def fuse(self, lexical_rank: dict[Any, int], semantic_rank: dict[Any, int]) -> dict: ...
+
+    def begin(self, query: str) -> Any: ...
+
+    def scorers(self, embedding: Any, kinds: Sequence[str]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -39,6 +73,13 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     relaxed: bool = False  # True when no document had every term and any-term matching was used
+    # the terms the lexical index was asked for (hybrid: without need-phrasing words)
+    lexical_tokens: tuple[str, ...] = ()
+    lexical_mode: Any = "and"
+    # False when the facet counts were taken over the first FACET_SAMPLE matches only
+    facets_exact: bool = True
+    # False when there were more than TOTAL_CAP matches (hybrid ranking): show "N+"
+    total_exact: bool = True
 
 
 def _normalise_filters(filters: Mapping[str, object] | None) -> dict[str, list[str]]:
@@ -103,8 +144,13 @@ def search(
     facets: list[str] | None = None,
     limit: int = 20,
     offset: int = 0,
+    semantic: SemanticSource | None = None,
 ) -> SearchResult:
-    """Rank documents matching ``query``: every term first, any term if none has them all."""
+    """Rank documents matching ``query``: every term first, any term if none has them all.
+
+    With ``semantic`` (and vectors stored for the kinds searched): lexical and semantic
+    candidates fused (``_hybrid``) — documents that share no word with the query can be found.
+    """
     tokens = analyze_query(query or "")
     result = SearchResult(query=query, tokens=tokens)
     if not tokens:
@@ -115,15 +161,38 @@ def search(
     facet_keys = list(facets or [])
     _check_keys(norm_filters, facet_keys)
     engine = backend()
+    if (
+        semantic is not None
+        and offset + limit <= RERANK_DEPTH
+        and not _identifiers_only(tokens)
+        and semantic.available(kinds or [])
+    ):
+        _hybrid(result, engine, semantic, kinds, norm_filters, limit, offset)
+        _facets(
+            result,
+            engine,
+            result.lexical_tokens,
+            result.lexical_mode,
+            kinds,
+            norm_filters,
+            facet_keys,
+        )
+        return result
     mode = "and"
     total, matches = engine.search(tokens, mode, kinds, norm_filters, limit, offset)
     if total == 0 and len(tokens) > 1:
         mode = "or"
         result.relaxed = True
         total, matches = engine.search(tokens, mode, kinds, norm_filters, limit, offset)
-    docs = SearchDocument.objects.in_bulk([m.document_id for m in matches])
     result.total = total
-    result.hits = [
+    result.hits = _hits(matches, tokens)
+    _facets(result, engine, tokens, mode, kinds, norm_filters, facet_keys)
+    return result
+
+
+def _hits(matches, tokens: tuple[str, ...]) -> list[Hit]:
+    docs = SearchDocument.objects.in_bulk([m.document_id for m in matches])
+    return [
         Hit(
             kind=m.kind,
             object_id=m.object_id,
@@ -134,17 +203,121 @@ def search(
         for m in matches
         if m.document_id in docs
     ]
+
+
+def _facets(result, engine, tokens, mode, kinds, norm_filters, facet_keys) -> None:
+    """Facet counts over the matches — over the first ``FACET_SAMPLE`` of them when there are
+    more (``result.facets_exact`` False: the counts are lower bounds, shown as "N+"): counting
+    tens of thousands of matches per key is most of the time of a broad query."""
+    if not facet_keys:
+        return
+    sample = FACET_SAMPLE if result.total > FACET_SAMPLE or not result.total_exact else None
+    result.facets_exact = sample is None
     # Facet counts for a key ignore that key's own filter (the usual drill-down behaviour), so
     # the keys nobody filters on share the same conditions and are counted in one query.
     shared = [key for key in facet_keys if key not in norm_filters]
-    counts = engine.facets_many(tokens, mode, kinds, norm_filters, shared) if shared else {}
+    counts = (
+        engine.facets_many(tokens, mode, kinds, norm_filters, shared, sample=sample)
+        if shared
+        else {}
+    )
     for key in facet_keys:
         if key in counts:
             result.facets[key] = counts[key]
         else:
+            # without its own filter the match set is larger than ``total``: always sampled
             others = {k: v for k, v in norm_filters.items() if k != key}
-            result.facets[key] = engine.facets(tokens, mode, kinds, others, key)
-    return result
+            counted = engine.facets(tokens, mode, kinds, others, key, sample=FACET_SAMPLE + 1)
+            if sum(count for _value, count in counted) > FACET_SAMPLE:
+                result.facets_exact = False
+            result.facets[key] = counted
+
+
+def _identifiers_only(tokens: tuple[str, ...]) -> bool:
+    """Numbers and codes (application numbers, IPC codes, NFEC numbers): nothing for an
+    embedding to understand — the exact match must come first."""
+    return all(any(ch.isdigit() for ch in t) for t in tokens)
+
+
+def _pool_mode(engine, tokens: tuple[str, ...], kinds, filters):
+    """Which documents the lexical half ranks. Any term, unless a term is frequent (in more
+    than ``FREQUENT_DOCS`` documents): ranking every document that merely mentions ``센서`` or
+    ``물`` costs 100+ ms at 100,000 documents and puts nothing on top that the rarer terms
+    and the embedding do not find. Then: documents with any rarer term (scored on all
+    terms); if every term is frequent, documents with all of them (``_hybrid`` falls back to
+    any of them when none has all)."""
+    frequencies = engine.document_frequencies(tokens)
+    frequent = {t for t, n in frequencies.items() if n > FREQUENT_DOCS}
+    if not frequent:
+        return "or"
+    rare = tuple(t for t in tokens if t not in frequent)
+    if rare:
+        return ("pool", rare)
+    return "and" if len(tokens) > 1 else "or"
+
+
+def _hybrid(result, engine, semantic, kinds, filters, limit, offset) -> None:
+    """Weighted reciprocal-rank fusion of the lexical any-term ranking and the embedding's."""
+    tokens = result.tokens
+    embedding = semantic.begin(result.query)
+    lexical_tokens = semantic.lexical_terms(tokens)
+    result.lexical_tokens = lexical_tokens
+    depth = max(LEXICAL_POOL, offset + limit)
+    mode = _pool_mode(engine, lexical_tokens, kinds, filters)
+    result.lexical_mode = mode
+    lexical = engine.top(lexical_tokens, mode, kinds, filters, depth)
+    if mode == "and" and not lexical:
+        mode = result.lexical_mode = "or"
+        lexical = engine.top(lexical_tokens, mode, kinds, filters, depth)
+    total = (
+        len(lexical)
+        if len(lexical) < depth
+        else engine.count(lexical_tokens, mode, kinds, filters, TOTAL_CAP)
+    )
+    result.total_exact = total <= TOTAL_CAP
+    total = min(total, TOTAL_CAP)
+    # A document whose whole title is the query stays first (the lexical backends' bonus).
+    pinned = [m for m in lexical if m.score >= EXACT_TITLE_BONUS]
+    # The nearest vectors of the searched kinds; the filters decide which of them may be
+    # shown, so take more than needed and keep the first SEMANTIC_POOL that pass.
+    want = SEMANTIC_POOL * (4 if set(filters) <= BROAD_FILTERS else 40)
+    cosine: dict[tuple[str, int], float] = {}
+    nearest: list[tuple[float, str, int]] = []
+    for kind, scorer in semantic.scorers(embedding, kinds or []).items():
+        ids, cos = scorer.nearest(want)
+        nearest.extend(zip(cos.tolist(), [kind] * len(ids), ids.tolist(), strict=True))
+        of_kind = [m.object_id for m in lexical if m.kind == kind]
+        cosine.update(((kind, pk), c) for pk, c in scorer.cosine_of(of_kind).items())
+    nearest.sort(reverse=True)
+    by_kind: dict[str, list[int]] = {}
+    for _cos, kind, object_id in nearest:
+        by_kind.setdefault(kind, []).append(object_id)
+    allowed = {(m.kind, m.object_id): m for m in engine.documents_of(by_kind, filters)}
+    candidates = {(m.kind, m.object_id): m for m in lexical}
+    extra = 0
+    for cos, kind, object_id in nearest:
+        if extra >= SEMANTIC_POOL:
+            break
+        key = (kind, object_id)
+        if key in allowed:
+            cosine[key] = cos
+            if key not in candidates:
+                candidates[key] = allowed[key]
+                extra += 1
+    lexical_rank = {(m.kind, m.object_id): i for i, m in enumerate(lexical)}
+    by_cosine = sorted((k for k in candidates if k in cosine), key=lambda k: -cosine[k])
+    semantic_rank = {key: i for i, key in enumerate(by_cosine)}
+    fused = semantic.fuse(lexical_rank, semantic_rank)
+    # fused scores are below 1 (1/K + W/K): a pinned document's +1 keeps scores best first
+    for m in pinned:
+        fused[(m.kind, m.object_id)] = fused.get((m.kind, m.object_id), 0.0) + 1.0
+    order = sorted(candidates, key=lambda k: (-fused.get(k, 0.0), candidates[k].document_id))
+    page = [
+        Match(candidates[k].document_id, k[0], k[1], fused.get(k, 0.0))
+        for k in order[offset : offset + limit]
+    ]
+    result.total = total + extra
+    result.hits = _hits(page, tokens)
 
 
 def reindex(

@@ -86,6 +86,8 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     written: bool = False
+    # ids of the file's objects (created, updated or unchanged): what to embed afterwards
+    object_ids: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -774,6 +776,7 @@ class _Importer:
                 changed.append(obj)
             else:
                 self.report.unchanged += 1
+                self.report.object_ids.append(obj.pk)
         written = new + changed
         if not written:
             return
@@ -797,6 +800,7 @@ class _Importer:
                 obj.pk = ids[getattr(obj, self.key)]
         self.report.created += len(new)
         self.report.updated += len(changed)
+        self.report.object_ids.extend(obj.pk for obj in written)
         self.after_write(written)
         self._flush_documents()
         self.pending = ([obj.pk for obj in written], docs, analysis)

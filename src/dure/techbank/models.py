@@ -881,3 +881,30 @@ class ExchangeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.from_status} → {self.to_status}"
+
+
+class SearchVector(models.Model):
+    """The sentence embedding (multilingual-e5-small) of a searchable object, beside its search
+    document: the semantic half of technology search (``dure.techbank.semantic``).
+
+    Keyed by (kind, object id) rather than by search document, so that rebuilding the lexical
+    index keeps the vectors; ``text_hash`` is the hash of the embedded text, so re-embedding
+    skips what has not changed (``dure techbank-embed`` is resumable)."""
+
+    kind = models.CharField(max_length=30)
+    object_id = models.BigIntegerField()
+    model = models.CharField(max_length=60)
+    text_hash = models.CharField(max_length=40)
+    # L2-normalised, float16 little-endian (384 × 2 bytes)
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("검색 벡터")
+        verbose_name_plural = _("검색 벡터")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_vector_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"

@@ -24,7 +24,7 @@ from dure.directory.models import Organisation
 from dure.search.analysis import MAX_QUERY_CHARS
 from dure.search.services import SearchResult, search
 
-from . import access, royalty
+from . import access, royalty, semantic
 from .models import (
     COMMERCIALISED_STATUSES,
     DEAL_TYPE_FIELDS,
@@ -126,6 +126,8 @@ def techbank_search(
         facets=[f for f in facets if f in FACET_KEYS],
         limit=limit,
         offset=offset,
+        # lexical and e5 ranking fused when vectors are stored (``dure techbank-embed``)
+        semantic=semantic.SOURCE,
     )
 
 

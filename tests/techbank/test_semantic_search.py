@@ -1,0 +1,311 @@
+"""Hybrid (lexical + embedding) technology search: the vectors table, ``dure techbank-embed``,
+embedding at import, and the fused ranking through ``dure.search`` — filters stay exact,
+identifiers and exact titles stay first, no vectors means the lexical search as before.
+
+The plumbing tests replace e5 with a deterministic fake (a few "concepts", one axis each), so
+that they run in milliseconds; ``test_search_quality.py`` checks the real model."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import zlib
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from dure.search import services
+from dure.search.backends import backend
+from dure.techbank import selectors, semantic
+from dure.techbank.models import SearchVector, Technology
+from dure.techbank.search_index import EQUIPMENT, TECHNOLOGY
+
+pytestmark = pytest.mark.django_db
+
+# words of a concept, in patents and in needs alike: the fake model "understands" them
+CONCEPTS = (
+    ("곰팡이", "얼룩", "mold"),
+    ("악취", "냄새", "odor"),
+    ("김서림", "뿌옇", "fog"),
+    ("부식", "녹스", "녹이", "corrosion"),
+)
+
+
+def fake_vector(text: str) -> np.ndarray:
+    vector = np.zeros(semantic.DIM, dtype=np.float32)
+    for axis, words in enumerate(CONCEPTS):
+        if any(word in text for word in words):
+            vector[axis] = 1.0
+    # a little text-specific noise so that every text has its own vector
+    rng = np.random.default_rng(zlib.crc32(text.encode()))
+    vector[8:] = rng.standard_normal(semantic.DIM - 8).astype(np.float32) * 0.01
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture
+def fake_e5(monkeypatch):
+    calls = {"passages": 0}
+
+    def passages(texts):
+        calls["passages"] += len(texts)
+        return np.vstack([fake_vector(t) for t in texts]) if texts else np.zeros((0, 384))
+
+    monkeypatch.setattr(semantic, "embed_passages", passages)
+    monkeypatch.setattr(semantic, "embed_query", fake_vector)
+    semantic.clear_store()
+    yield calls
+    semantic.clear_store()
+
+
+@pytest.fixture
+def leak_records(make_technology, institute):
+    """A patent that shares no word with "벽에 검은 얼룩이 번지는 곳", and a lexical decoy."""
+    return {
+        "leak": make_technology(
+            title="벽체 결로면 곰팡이 억제 도료 조성물",
+            abstract="항진균 나노입자로 벽면의 곰팡이 번식을 억제한다.",
+            holder=institute("KICT"),
+        ),
+        "odor": make_technology(
+            title="양돈 축사 바이오필터 악취 저감 장치",
+            abstract="암모니아를 미생물 담체층에서 분해한다.",
+            holder=institute("KIER"),
+        ),
+        "decoy": make_technology(
+            title="검은 돌 찾기 게임 장치",
+            abstract="어린이가 벽에 숨은 그림을 찾는 교육용 게임이다.",
+            holder=institute("KIER"),
+        ),
+    }
+
+
+def ids(result):
+    return [(hit.kind, hit.object_id) for hit in result.hits]
+
+
+def embed_all():
+    return semantic.embed(semantic.pending())
+
+
+def test_without_vectors_search_is_the_lexical_search(leak_records, fake_e5):
+    result = selectors.techbank_search(query="벽에 검은 얼룩이 번지는 곳", kinds=[TECHNOLOGY])
+    assert result.lexical_tokens == ()  # the hybrid path did not run
+    assert ("technology", leak_records["leak"].pk) not in ids(result)
+    assert fake_e5["passages"] == 0
+
+
+def test_an_embedded_need_finds_the_patent_that_shares_no_word_with_it(leak_records, fake_e5):
+    embed_all()
+    result = selectors.techbank_search(query="벽에 검은 얼룩이 번지는 곳", kinds=[TECHNOLOGY])
+    # first by the embedding; a document first by the lexical ranking and near the top of
+    # the (here random) semantic one may come before it
+    assert ("technology", leak_records["leak"].pk) in ids(result)[:3]
+    assert ("technology", leak_records["decoy"].pk) in ids(result)  # lexical candidates stay
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert result.total >= 2
+
+
+def test_filters_and_kinds_stay_exact_for_semantic_candidates(leak_records, fake_e5, institute):
+    embed_all()
+    kier = str(institute("KIER").pk)
+    result = selectors.techbank_search(
+        query="벽에 검은 얼룩이 번지는 곳", kinds=[TECHNOLOGY], filters={"institute": [kier]}
+    )
+    assert ("technology", leak_records["leak"].pk) not in ids(result)  # KICT's
+    assert {hit.object_id for hit in result.hits} <= set(
+        Technology.objects.filter(holder__acronym="KIER").values_list("pk", flat=True)
+    )
+    result = selectors.techbank_search(query="벽에 검은 얼룩이 번지는 곳", kinds=[EQUIPMENT])
+    assert all(hit.kind == EQUIPMENT for hit in result.hits)
+
+
+def test_experts_are_never_found_by_embedding_and_stay_staff_only(leak_records, fake_e5):
+    embed_all()
+    assert not SearchVector.objects.filter(kind="expert").exists()
+    result = selectors.techbank_search(query="곰팡이 냄새 연구자", kinds=None)
+    assert all(hit.kind != "expert" for hit in result.hits)
+
+
+def test_identifiers_and_exact_titles_stay_first(leak_records, fake_e5, make_technology):
+    embed_all()
+    number = leak_records["odor"].application_number
+    result = selectors.techbank_search(query=number, kinds=[TECHNOLOGY])
+    assert ids(result) == [("technology", leak_records["odor"].pk)]  # lexical only
+    titled = make_technology(title="곰팡이 탐지", abstract="벽체")
+    semantic.embed(semantic.pending([TECHNOLOGY]))
+    result = selectors.techbank_search(query="곰팡이 탐지", kinds=[TECHNOLOGY])
+    assert ids(result)[0] == ("technology", titled.pk)
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 1
+
+
+def test_techbank_embed_is_resumable_and_follows_changes(leak_records, fake_e5):
+    out = io.StringIO()
+    call_command("techbank-embed".replace("-", "_"), "--json", stdout=out)
+    first = json.loads(out.getvalue())
+    assert first["embedded"] > 0 and first["remaining"] == 0
+    stored = SearchVector.objects.count()
+    out = io.StringIO()
+    call_command("techbank_embed", "--json", stdout=out)
+    assert json.loads(out.getvalue())["embedded"] == 0  # nothing changed: nothing to do
+    leak = leak_records["leak"]
+    Technology.objects.filter(pk=leak.pk).update(abstract="곰팡이 번식을 더 오래 막는다.")
+    assert [p.object_id for p in semantic.pending([TECHNOLOGY])] == [leak.pk]
+    Technology.objects.filter(pk=leak_records["decoy"].pk).delete()
+    out = io.StringIO()
+    call_command("techbank_embed", "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary == {"embedded": 1, "removed": 1, "remaining": 0}
+    assert SearchVector.objects.count() == stored - 1
+
+
+def test_the_in_memory_vectors_follow_the_table(leak_records, fake_e5):
+    assert semantic.vectors_for([TECHNOLOGY]) == {}
+    embed_all()
+    loaded = semantic.vectors_for([TECHNOLOGY])[TECHNOLOGY]
+    assert len(loaded.object_ids) == Technology.objects.count()
+    query = fake_vector("곰팡이")
+    nearest, cosines = loaded.nearest(query, 1)
+    assert nearest.tolist() == [leak_records["leak"].pk]
+    exact = float(fake_vector(semantic.technology_passage(leak_records["leak"])) @ query)
+    assert cosines[0] == pytest.approx(exact, abs=0.005)  # int8 codes: ~3 decimals
+    assert loaded.cosine_of([leak_records["leak"].pk, -1], query).keys() == {
+        leak_records["leak"].pk
+    }
+
+
+def test_nearest_by_binary_codes_agrees_with_the_exact_scan(monkeypatch):
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((3000, semantic.DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    rows = [(i, semantic.to_bytes(v)) for i, v in enumerate(vectors)]
+    store = semantic._load_kind(iter(rows), len(rows))
+    query = vectors[17] + 0.3 * vectors[99]
+    query /= np.linalg.norm(query)
+    monkeypatch.setattr(semantic, "MIN_RESCORED", 300)  # force the binary pre-selection
+    found, _cos = store.nearest(query, 10)
+    exact = np.argsort(-(vectors @ query))[:10]
+    assert found[:2].tolist() == exact[:2].tolist()
+    assert len(set(found.tolist()) & set(exact.tolist())) >= 8
+
+
+def test_import_embeds_the_file_rows_or_says_to_run_techbank_embed(tmp_path, fake_e5, monkeypatch):
+    from .test_importers import ROWS, write_csv
+
+    path = write_csv(tmp_path / "kipris.csv", ROWS, encoding="utf-8-sig")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import", "technologies", str(path), "--json", stdout=out, stderr=err)
+    summary = json.loads(out.getvalue())
+    assert summary["embedded"] == len(ROWS)
+    assert SearchVector.objects.filter(kind=TECHNOLOGY).count() == len(ROWS)
+    # changed rows only are embedded again; --no-embed leaves it to techbank-embed
+    SearchVector.objects.all().delete()
+    out = io.StringIO()
+    call_command("import", "technologies", str(path), "--json", "--no-embed", stdout=out)
+    assert json.loads(out.getvalue())["embedded"] == 0
+    assert not SearchVector.objects.exists()
+    # a big file: nothing embedded, the command names what to run
+    command = importlib.import_module("dure.techbank.management.commands.import")
+    monkeypatch.setattr(command, "EMBED_ON_IMPORT_MAX", 1)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import", "technologies", str(path), "--json", stdout=out, stderr=err)
+    assert json.loads(out.getvalue())["embedded"] == 0
+    assert "dure techbank-embed" in err.getvalue()
+    monkeypatch.setattr(command, "EMBED_ON_IMPORT_MAX", 20_000)
+    call_command("import", "technologies", str(path), "--json", stdout=io.StringIO())
+    assert SearchVector.objects.filter(kind=TECHNOLOGY).count() == len(ROWS)
+
+
+def test_the_cli_contract_holds_with_vectors(leak_records, fake_e5):
+    embed_all()
+    out = io.StringIO()
+    call_command(
+        "search",
+        "--json",
+        "벽에 검은 얼룩이 번지는 곳",
+        "--kind",
+        "technology",
+        "--limit",
+        "2",
+        stdout=out,
+    )
+    rows = json.loads(out.getvalue())
+    assert len(rows) == 2
+    assert leak_records["leak"].pk in [row["id"] for row in rows]
+    for row in rows:
+        tech = Technology.objects.get(pk=row["id"])
+        assert row == {
+            "kind": "technology",
+            "id": tech.pk,
+            "title": tech.title,
+            "score": row["score"],
+            "application_number": tech.application_number,
+        }
+    assert rows[0]["score"] >= rows[1]["score"]
+    out = io.StringIO()
+    call_command("search", "--json", "곰팡이", "--kind", "expert", stdout=out)
+    assert json.loads(out.getvalue()) == []  # experts: staff only (--as-staff)
+
+
+def test_frequent_terms_do_not_make_candidates_on_their_own(leak_records, fake_e5, monkeypatch):
+    embed_all()
+    engine = backend()
+    frequencies = engine.document_frequencies(("장치", "곰팡이", "없는낱말"))
+    assert set(frequencies) == {"장치", "곰팡이", "없는낱말"}
+    if engine.__class__.__name__ == "SQLiteBackend":  # PostgreSQL: planner statistics
+        assert frequencies["장치"] >= 3 and frequencies["곰팡이"] == 1
+        assert frequencies["없는낱말"] == 0
+        monkeypatch.setattr(services, "FREQUENT_DOCS", 2)
+        filters = {"visibility": ["public"]}
+        assert services._pool_mode(engine, ("장치", "곰팡이"), [TECHNOLOGY], filters) == (
+            "pool",
+            ("곰팡이",),
+        )
+        assert services._pool_mode(engine, ("장치",), [TECHNOLOGY], filters) == "or"
+        monkeypatch.setattr(services, "FREQUENT_DOCS", 0)  # every term found is frequent
+        result = selectors.techbank_search(query="교육용 게임", kinds=[TECHNOLOGY])
+        assert result.lexical_mode == "and"
+        assert ("technology", leak_records["decoy"].pk) in ids(result)[:3]
+
+
+def test_facets_over_a_bounded_sample_say_so(leak_records, fake_e5, monkeypatch):
+    result = selectors.techbank_search(
+        query="장치", kinds=[TECHNOLOGY], facets=selectors.FACET_KEYS
+    )
+    assert result.facets_exact and result.total >= 3
+    exact = dict(result.facets["kind"])
+    monkeypatch.setattr(services, "FACET_SAMPLE", 2)
+    result = selectors.techbank_search(
+        query="장치", kinds=[TECHNOLOGY], facets=selectors.FACET_KEYS
+    )
+    assert not result.facets_exact
+    assert dict(result.facets["kind"]) == {"technology": 2}
+    assert exact["technology"] == result.total  # the total itself stays exact
+    institute_id = str(leak_records["odor"].holder_id)
+    result = selectors.techbank_search(
+        query="장치",
+        kinds=[TECHNOLOGY],
+        filters={"institute": [institute_id]},
+        facets=selectors.FACET_KEYS,
+    )
+    assert all(hit.object_id != leak_records["leak"].pk for hit in result.hits)
+
+
+def test_a_page_beyond_the_fused_depth_is_ranked_lexically(leak_records, fake_e5):
+    embed_all()
+    result = selectors.techbank_search(
+        query="장치", kinds=[TECHNOLOGY], offset=services.RERANK_DEPTH, limit=5
+    )
+    assert result.lexical_tokens == ()  # lexical path
+    assert selectors.techbank_search(query="장치", kinds=[TECHNOLOGY]).lexical_tokens
+
+
+def test_need_phrasing_words_leave_the_lexical_query_only_when_others_remain():
+    assert semantic.lexical_terms(("물", "새", "장치")) == ("물", "새")
+    assert semantic.lexical_terms(("방법", "장치")) == ("방법", "장치")
+    fused = semantic.rrf({"a": 0, "b": 1}, {"b": 0, "c": 1})
+    assert max(fused, key=fused.get) == "b"
+    assert fused["c"] > 0 and fused["a"] > 0
