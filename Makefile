@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Tests run on every core (pytest-xdist; each worker has its own test database).
+# `make test PYTEST_ARGS="tests/desk -x"` runs a part serially.
+PYTEST_ARGS ?= -n auto
 HOST ?= 127.0.0.1
 
 .PHONY: run test setup db browser-deps lint typecheck check-migrations test-postgres clean
