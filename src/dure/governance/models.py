@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dure.directory.models import Organisation
 
@@ -244,8 +245,8 @@ class AssemblyStatus(models.TextChoices):
     DRAFT = "draft", _("준비 중")
     CONVENED = "convened", _("소집 결정")
     NOTICE_SENT = "notice_sent", _("소집 통지")
-    IN_SESSION = "in_session", _("개회")
-    CLOSED = "closed", _("폐회")
+    IN_SESSION = "in_session", pgettext_lazy("assembly status", "개회")
+    CLOSED = "closed", pgettext_lazy("assembly status", "폐회")
 
 
 ASSEMBLY_TRANSITIONS: dict[str, set[str]] = {
@@ -354,7 +355,7 @@ class RecordingMode(models.TextChoices):
 class ItemStatus(models.TextChoices):
     PENDING = "pending", _("대기")
     OPEN = "open", _("표결 중")
-    CLOSED = "closed", _("마감")
+    CLOSED = "closed", pgettext_lazy("agenda item status", "마감")
 
 
 # The result fields a closed item keeps for ever.
@@ -644,7 +645,7 @@ class Tally(models.Model):
 
 class MinutesStatus(models.TextChoices):
     DRAFT = "draft", _("작성 중")
-    LOCKED = "locked", _("확정")
+    LOCKED = "locked", pgettext_lazy("minutes status", "확정")
 
 
 class Minutes(models.Model):

@@ -36,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dure.core.audit import audit_record
 from dure.directory.models import Organisation, Role
@@ -1359,7 +1360,10 @@ def minutes_lock(*, actor: Any, minutes: Minutes) -> Minutes:
             _(
                 "의장과 선출된 조합원 3명 이상이 서명해야 확정할 수 있습니다 (지금: 의장 %(chair)s, 조합원 %(n)s명)."
             )
-            % {"chair": _("서명") if chair_signed else _("미서명"), "n": members_signed},
+            % {
+                "chair": pgettext("signature state", "서명") if chair_signed else _("미서명"),
+                "n": members_signed,
+            },
             "signatures_missing",
         )
     minutes.status = MinutesStatus.LOCKED

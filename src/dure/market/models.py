@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dure.core.validators import normalize_business_number, validate_business_number
 from dure.directory.models import Organisation
@@ -380,7 +381,7 @@ class Order(models.Model):
 class SubOrderStatus(models.TextChoices):
     PLACED = "placed", _("입금 대기")
     PAID = "paid", _("결제 완료")
-    SHIPPED = "shipped", _("발송")
+    SHIPPED = "shipped", pgettext_lazy("order status", "발송")
     DELIVERED = "delivered", _("배송 완료")
     CANCELLED = "cancelled", _("취소")
 
@@ -517,8 +518,8 @@ class CommissionRule(models.Model):
 
 class CommissionStatus(models.TextChoices):
     PENDING = "pending", _("대기")
-    APPROVED = "approved", _("확정")
-    PAID = "paid", _("지급")
+    APPROVED = "approved", pgettext_lazy("commission status", "확정")
+    PAID = "paid", pgettext_lazy("commission status", "지급")
     VOID = "void", _("무효")
 
 
@@ -594,7 +595,7 @@ class CommissionLine(models.Model):
 
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("입금 대기")
-    CONFIRMED = "confirmed", _("확인")
+    CONFIRMED = "confirmed", pgettext_lazy("payment status", "확인")
     CANCELLED = "cancelled", _("취소")
 
 
