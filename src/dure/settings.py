@@ -182,6 +182,15 @@ DURE_SITE_URL = env.str("DURE_SITE_URL", default="http://localhost:8000")
 # resolution the requester may reopen a case.
 DURE_DESK_STATUS_LINK_DAYS = env.int("DURE_DESK_STATUS_LINK_DAYS", default=180)
 DURE_DESK_REOPEN_DAYS = env.int("DURE_DESK_REOPEN_DAYS", default=30)
+# Marketplace: last-click attribution window, refund window before commissions are approved,
+# payment deadlines, and the account buyers pay into (무통장입금).
+DURE_MARKET_ATTRIBUTION_DAYS = env.int("DURE_MARKET_ATTRIBUTION_DAYS", default=14)
+DURE_MARKET_REFUND_WINDOW_DAYS = env.int("DURE_MARKET_REFUND_WINDOW_DAYS", default=7)
+DURE_MARKET_DEPOSIT_DAYS = env.int("DURE_MARKET_DEPOSIT_DAYS", default=3)
+DURE_MARKET_INVOICE_DAYS = env.int("DURE_MARKET_INVOICE_DAYS", default=30)
+DURE_MARKET_BANK_ACCOUNT = env.str(
+    "DURE_MARKET_BANK_ACCOUNT", default="국민은행 000000-00-000000 (예금주: 서울지역협동조합협의회)"
+)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -6,7 +6,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dure.directory.access import roles_of
-from dure.governance.access import governance_org_ids
+from dure.directory.models import Role
+from dure.governance.access import OFFICER_VIEW_ROLES
+
+# "우리 조합" for a cooperative's officers and members, read from the memberships the request
+# has already loaded (no extra query on every page).
+COOPERATIVE_PEOPLE_ROLES = (*OFFICER_VIEW_ROLES, Role.MEMBER)
 
 
 def navigation(request):
@@ -25,7 +30,7 @@ def navigation(request):
         items.append((reverse("desk:new"), _("애로 상담 신청")))
     if roles.authenticated:
         items.append((reverse("desk:mine"), _("내 문의")))
-        if governance_org_ids(user):  # officers and members of a cooperative
+        if roles.orgs_with(*COOPERATIVE_PEOPLE_ROLES):
             items.append((reverse("governance:home"), _("우리 조합")))
         items.append((reverse("accounts:profile"), _("내 정보")))
     if roles.platform_admin:
