@@ -45,9 +45,11 @@ LOGGED_IN = [r for r in ROLES if r != "anonymous"]
 
 @pytest.fixture
 def world(users):
+    from dure.directory.models import Organisation
     from dure.market import services
     from dure.market.models import (
         CreatorContent,
+        MarketDay,
         Order,
         Product,
         SubOrder,
@@ -72,6 +74,11 @@ def world(users):
         product=Product.objects.get(name="우리밀 통밀가루 1kg"),
         content=CreatorContent.objects.get(title="우리밀로 차린 협동조합 밥상"),
         applied=SupplierProfile.objects.get(organisation__name="마을카페그물코협동조합"),
+        wheat=SupplierProfile.objects.get(organisation__name="우리밀협동조합"),
+        serio=Organisation.objects.get(name="세리오협동조합"),
+        day=MarketDay.objects.create(
+            name="매트릭스 장터", held_on=timezone.localdate(), location="시청 광장"
+        ),
     )
 
 
@@ -95,6 +102,10 @@ def market_state() -> dict[str, Any]:
         "payments": rows(m.Payment),
         "refunds": rows(m.Refund),
         "settlements": rows(m.Settlement),
+        "sellers": rows(m.SellerProfile),
+        "creators": rows(m.CreatorProfile),
+        "rules": rows(m.CommissionRule),
+        "market_days": rows(m.MarketDay),
         "entries": Entry.objects.count(),
         "audit": AuditEvent.objects.count(),
     }
@@ -133,6 +144,30 @@ def settled(w, role):
     from dure.market.models import Settlement
 
     return Settlement.objects.filter(idempotency_key=f"matrix-{role}").exists()
+
+
+def product_form(w, role):
+    return {
+        "supplier": w.wheat.pk,
+        "category": w.product.category_id,
+        "name": f"매트릭스 상품 {role}",
+        "price": "12000",
+        "tax_type": "taxable",
+        "stock": "5",
+        "unit": "개",
+        "active": "on",
+    }
+
+
+def apply_form(w, role):
+    from dure.directory.demo import demo_business_number
+
+    return {
+        "organisation": w.serio.pk,
+        "business_number": demo_business_number(77_001),
+        "economy_type": "cooperative",
+        "introduction": "두부 월 300모",
+    }
 
 
 CASES: list[Case] = [
@@ -291,6 +326,108 @@ CASES: list[Case] = [
         changes=STAFF,
         effect=settled,
     ),
+    # --- self-service ------------------------------------------------------------------------------
+    get("market/supplier/apply/", lambda w: "/market/supplier/apply/", members_only()),
+    post(
+        "market/supplier/apply/",
+        lambda w: "/market/supplier/apply/",
+        # only 세리오협동조합's chair may apply it; for others it is no choice: the form again
+        {**members_only(OK), "coop": REDIRECT},
+        data=apply_form,
+        changes={"coop"},
+        effect=lambda w, r: type(w.applied).objects.get(organisation=w.serio).status == "applied",
+    ),
+    get("market/referrers/register/", lambda w: "/market/referrers/register/", members_only()),
+    post(
+        "market/referrers/register/",
+        lambda w: "/market/referrers/register/",
+        members_only(REDIRECT),
+        data=lambda w, r: {"kind": "seller", "display_name": f"매트릭스 {r}"},
+        changes=set(LOGGED_IN),
+        effect=lambda w, r: SellerProfileQ(display_name=f"매트릭스 {r}", user=w.users[r]),
+    ),
+    get("market/supplier/products/", lambda w: "/market/supplier/products/", only(WHEAT)),
+    post(
+        "market/supplier/products/",
+        lambda w: "/market/supplier/products/",
+        members_only(NOT_ALLOWED),
+    ),
+    get("market/supplier/products/new/", lambda w: "/market/supplier/products/new/", only(WHEAT)),
+    post(
+        "market/supplier/products/new/",
+        lambda w: "/market/supplier/products/new/",
+        only(WHEAT, REDIRECT),
+        data=product_form,
+        changes=WHEAT,
+        effect=lambda w, r: w.wheat.products.filter(name=f"매트릭스 상품 {r}").exists(),
+    ),
+    get(
+        "market/supplier/products/<int:pk>/edit/",
+        lambda w: f"/market/supplier/products/{w.product.pk}/edit/",
+        only(WHEAT),
+    ),
+    post(
+        "market/supplier/products/<int:pk>/edit/",
+        lambda w: f"/market/supplier/products/{w.product.pk}/edit/",
+        only(WHEAT, REDIRECT),
+        data=product_form,
+        changes=WHEAT,
+        effect=_status("product", "price", 12_000),
+    ),
+    get(
+        "market/operator/commission-rules/",
+        lambda w: "/market/operator/commission-rules/",
+        only(STAFF),
+    ),
+    post(
+        "market/operator/commission-rules/",
+        lambda w: "/market/operator/commission-rules/",
+        only(STAFF, REDIRECT),
+        data=lambda w, r: {
+            "kind": "seller",
+            "scope": "supplier",
+            "supplier": w.wheat.pk,
+            "rate": "4.5",
+        },
+        changes=STAFF,
+        effect=lambda w, r: w.wheat.commissionrule_set.get(kind="seller").rate_bp == 450,
+    ),
+    get("market/operator/market-days/", lambda w: "/market/operator/market-days/", only(STAFF)),
+    post(
+        "market/operator/market-days/",
+        lambda w: "/market/operator/market-days/",
+        only(STAFF, REDIRECT),
+        data=lambda w, r: {
+            "name": f"장터 {r}",
+            "held_on": timezone.localdate().isoformat(),
+            "location": "역 앞",
+        },
+        changes=STAFF,
+        effect=lambda w, r: MarketDayQ(name=f"장터 {r}"),
+    ),
+    get(
+        "market/operator/market-days/<int:pk>/",
+        lambda w: f"/market/operator/market-days/{w.day.pk}/",
+        only(STAFF),
+    ),
+    get(
+        "market/operator/market-days/<int:pk>/",
+        lambda w: "/market/operator/market-days/987654/",
+        only(set(), no=404),
+        variant="missing",
+    ),
+    post(
+        "market/operator/market-days/<int:pk>/",
+        lambda w: f"/market/operator/market-days/{w.day.pk}/",
+        only(STAFF, REDIRECT),
+        data=lambda w, r: {
+            "product": w.product.pk,
+            "quantity": "2",
+            "idempotency_key": f"day-{r}",
+        },
+        changes=STAFF,
+        effect=lambda w, r: w.day.orders.filter(total__gt=0).exists(),
+    ),
     # --- statements -------------------------------------------------------------------------------
     get("market/statement/", lambda w: "/market/statement/", only(STATEMENT)),
     get(
@@ -301,6 +438,18 @@ CASES: list[Case] = [
     ),
     post("market/statement/", lambda w: "/market/statement/", members_only(NOT_ALLOWED)),
 ]
+
+
+def SellerProfileQ(**kw):  # noqa: N802 - reads like a lookup in the table above
+    from dure.market.models import SellerProfile
+
+    return SellerProfile.objects.filter(**kw).exists()
+
+
+def MarketDayQ(**kw):  # noqa: N802
+    from dure.market.models import MarketDay
+
+    return MarketDay.objects.filter(**kw).exists()
 
 
 def _params():

@@ -18,6 +18,7 @@ from dure.directory.models import ORGANISATION_EDITOR_ROLES, Role
 
 from .models import (
     CreatorProfile,
+    MarketDay,
     Order,
     Product,
     Refund,
@@ -153,3 +154,13 @@ def access_supplier(*, user: Any, supplier_id: Any) -> SupplierProfile:
     if supplier is None:
         raise Http404
     return supplier
+
+
+def access_market_day(*, user: Any, day_id: Any) -> MarketDay:
+    """A pop-up market day, for the operator only (404 for everyone else and for a missing day)."""
+    if not is_operator(user):
+        raise Http404
+    day = MarketDay.objects.select_related("partner").filter(pk=_pk(day_id)).first()
+    if day is None:
+        raise Http404
+    return day

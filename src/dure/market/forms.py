@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dure.core.forms import AccessibleFormMixin
 
-from .models import PaymentMethod
+from .models import CommissionKind, PaymentMethod, RuleScope, SocialEconomyType, TaxType
 
 
 class CheckoutForm(AccessibleFormMixin, forms.Form):
@@ -104,3 +105,148 @@ class SettlementForm(AccessibleFormMixin, forms.Form):
 class PeriodForm(AccessibleFormMixin, forms.Form):
     start = forms.DateField(label=_("시작일"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("종료일"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+# --- self-service: suppliers, MC/CC, products, rates, market days ------------------------------
+
+
+class SupplierApplyForm(AccessibleFormMixin, forms.Form):
+    organisation = forms.TypedChoiceField(label=_("신청 기관"), coerce=int)
+    business_number = forms.CharField(
+        label=_("사업자등록번호"),
+        max_length=20,
+        help_text=_("10자리 숫자입니다. 하이픈(-)은 넣어도 되고 빼도 됩니다."),
+    )
+    economy_type = forms.ChoiceField(label=_("사회적경제 유형"), choices=SocialEconomyType.choices)
+    introduction = forms.CharField(
+        label=_("판매할 상품과 공급 역량"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea,
+        help_text=_("상품 종류, 월 공급 가능 수량, 배송 방법 등을 적어 주세요."),
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = list(organisations)
+
+
+class ReferrerRegisterForm(AccessibleFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("활동 종류"),
+        choices=[
+            ("seller", _("마켓 크리에이터 (MC): 상품을 소개하고 판매를 연결합니다")),
+            ("creator", _("콘텐츠 크리에이터 (CC): 글과 영상으로 상품을 알립니다")),
+        ],
+        widget=forms.RadioSelect,
+        initial="seller",
+    )
+    display_name = forms.CharField(label=_("활동명"), max_length=60)
+    organisation = forms.TypedChoiceField(
+        label=_("대표하는 기관"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", _("개인으로 활동")), *organisations]
+
+
+class ProductForm(AccessibleFormMixin, forms.Form):
+    """Price and stock are text so the service gives its own Korean message for bad numbers."""
+
+    supplier = forms.TypedChoiceField(label=_("입점사"), coerce=int)
+    category = forms.TypedChoiceField(label=_("사업 분야 · 분류"), coerce=int)
+    name = forms.CharField(label=_("상품명"), max_length=120)
+    description = forms.CharField(
+        label=_("설명"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    price = forms.CharField(
+        label=_("판매가 (부가세 포함, 원)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    tax_type = forms.ChoiceField(label=_("과세 유형"), choices=TaxType.choices)
+    stock = forms.CharField(
+        label=_("재고"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    unit = forms.CharField(label=_("단위"), max_length=20, initial="개")
+    active = forms.BooleanField(label=_("판매 중"), required=False, initial=True)
+    image = forms.ImageField(label=_("이미지"), required=False)
+    image_alt = forms.CharField(
+        label=_("이미지 대체 텍스트"),
+        required=False,
+        max_length=200,
+        help_text=_("이미지를 올리면 무엇이 보이는지 적어 주세요."),
+    )
+
+    def __init__(self, *args, suppliers=(), categories=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].choices = list(suppliers)
+        self.fields["category"].choices = list(categories)
+        if len(self.fields["supplier"].choices) == 1:
+            self.fields["supplier"].initial = self.fields["supplier"].choices[0][0]
+
+
+class CommissionRuleForm(AccessibleFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("수수료 종류"), choices=CommissionKind.choices)
+    scope = forms.ChoiceField(label=_("적용 범위"), choices=RuleScope.choices)
+    supplier = forms.TypedChoiceField(
+        label=_("입점사 (범위가 입점사일 때)"), required=False, coerce=int, empty_value=None
+    )
+    category = forms.TypedChoiceField(
+        label=_("분류 (범위가 분류일 때)"), required=False, coerce=int, empty_value=None
+    )
+    product = forms.TypedChoiceField(
+        label=_("상품 (범위가 상품일 때)"), required=False, coerce=int, empty_value=None
+    )
+    rate = forms.DecimalField(
+        label=_("요율 (%)"),
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("0~100 사이, 소수점 둘째 자리까지 (예: 3.5)"),
+    )
+
+    def __init__(self, *args, suppliers=(), categories=(), products=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        none = [("", _("선택 안 함"))]
+        self.fields["supplier"].choices = none + list(suppliers)
+        self.fields["category"].choices = none + list(categories)
+        self.fields["product"].choices = none + list(products)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        scope = data.get("scope")
+        for name in ("supplier", "category", "product"):
+            if scope == name and not data.get(name):
+                self.add_error(name, _("적용 범위에 맞는 대상을 선택해 주세요."))
+            elif scope != name:
+                data[name] = None
+        return data
+
+    def rate_bp(self) -> int:
+        return int(self.cleaned_data["rate"] * 100)
+
+
+class MarketDayForm(AccessibleFormMixin, forms.Form):
+    name = forms.CharField(label=_("장터 이름"), max_length=100)
+    held_on = forms.DateField(label=_("날짜"), widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.CharField(label=_("장소"), max_length=200)
+    partner = forms.TypedChoiceField(
+        label=_("협력 기관"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, partners=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [("", _("없음")), *partners]
+
+
+class MarketDaySaleForm(AccessibleFormMixin, forms.Form):
+    product = forms.TypedChoiceField(label=_("상품"), coerce=int)
+    quantity = forms.IntegerField(label=_("수량"), min_value=1, max_value=10_000, initial=1)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, products=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = list(products)

@@ -505,10 +505,25 @@ class CommissionRule(models.Model):
                 ),
                 name="market_rule_scope_target",
             ),
+            # One rate per kind and target (partial constraints: NULL targets would otherwise
+            # never collide, and SQLite has no NULLS NOT DISTINCT).
             models.UniqueConstraint(
-                fields=["scope", "kind", "supplier", "category", "product"],
-                name="market_rule_unique",
-                nulls_distinct=False,
+                fields=["kind"], condition=Q(scope="platform"), name="market_rule_unique_platform"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "supplier"],
+                condition=Q(scope="supplier"),
+                name="market_rule_unique_supplier",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "category"],
+                condition=Q(scope="category"),
+                name="market_rule_unique_category",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "product"],
+                condition=Q(scope="product"),
+                name="market_rule_unique_product",
             ),
         ]
 

@@ -21,5 +21,13 @@ urlpatterns = [
     path("operator/suppliers/<int:pk>/", views.operator_supplier, name="operator_supplier"),
     path("operator/payments/", views.operator_payments, name="operator_payments"),
     path("operator/settlements/", views.settlements, name="settlements"),
+    path("supplier/apply/", views.supplier_apply, name="supplier_apply"),
+    path("referrers/register/", views.referrer_register, name="referrer_register"),
+    path("supplier/products/", views.supplier_products, name="supplier_products"),
+    path("supplier/products/new/", views.product_create, name="product_create"),
+    path("supplier/products/<int:pk>/edit/", views.product_edit, name="product_edit"),
+    path("operator/commission-rules/", views.commission_rules, name="commission_rules"),
+    path("operator/market-days/", views.market_days, name="market_days"),
+    path("operator/market-days/<int:pk>/", views.market_day, name="market_day"),
     path("statement/", views.statement, name="statement"),
 ]

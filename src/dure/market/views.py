@@ -22,12 +22,28 @@ from dure.directory.access import roles_of
 from dure.directory.models import Organisation
 
 from . import access, services
-from .forms import CheckoutForm, PeriodForm, RefundForm, ReviewForm, SettlementForm
+from .forms import (
+    CheckoutForm,
+    CommissionRuleForm,
+    MarketDayForm,
+    MarketDaySaleForm,
+    PeriodForm,
+    ProductForm,
+    ReferrerRegisterForm,
+    RefundForm,
+    ReviewForm,
+    SettlementForm,
+    SupplierApplyForm,
+)
 from .models import (
+    Category,
+    CommissionRule,
     CreatorContent,
     Division,
+    MarketDay,
     Order,
     OrderStatus,
+    Product,
     Refund,
     RefundStatus,
     Settlement,
@@ -527,5 +543,300 @@ def statement(request: HttpRequest) -> HttpResponse:
             "stmt": stmt,
             "commission_totals": lines_paid,
             "download": reverse("market:statement") + "?" + query,
+        },
+    )
+
+
+# --- self-service: supplier application, MC/CC registration -------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supplier_apply(request: HttpRequest) -> HttpResponse:
+    """A representative applies their organisation as a supplier, then follows its status."""
+    editable = roles_of(request.user).editable_organisation_ids
+    applied = SupplierProfile.objects.filter(organisation_id__in=editable).select_related(
+        "organisation"
+    )
+    open_orgs = list(
+        Organisation.objects.filter(pk__in=editable)
+        .exclude(pk__in=applied.values("organisation_id"))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    form = SupplierApplyForm(request.POST or None, organisations=open_orgs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supplier_apply(
+                actor=request.user,
+                organisation=Organisation.objects.get(pk=form.cleaned_data["organisation"]),
+                business_number=form.cleaned_data["business_number"],
+                economy_type=form.cleaned_data["economy_type"],
+                introduction=form.cleaned_data["introduction"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("입점을 신청했습니다. 운영자가 심사합니다."))
+            return redirect("market:supplier_apply")
+    return render(
+        request,
+        "market/supplier_apply.html",
+        {"form": form if open_orgs else None, "applications": applied.order_by("pk")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referrer_register(request: HttpRequest) -> HttpResponse:
+    """Register as an MC or a CC; shows one's referral codes and links."""
+    organisations = _buyer_organisations(request.user)
+    form = ReferrerRegisterForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        org_id = form.cleaned_data["organisation"]
+        try:
+            services.referrer_register(
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                display_name=form.cleaned_data["display_name"],
+                organisation=Organisation.objects.filter(pk=org_id).first() if org_id else None,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("등록했습니다. 아래 추천 링크를 나눠 주세요."))
+            return redirect("market:referrer_register")
+    profiles = [
+        (
+            _("MC") if kind == "seller" else _("CC"),
+            profile,
+            request.build_absolute_uri(reverse("market:referral", args=[profile.referral_code])),
+        )
+        for kind, qs in (
+            ("seller", access.sellers_of(request.user)),
+            ("creator", access.creators_of(request.user)),
+        )
+        for profile in qs.select_related("organisation").order_by("pk")
+    ]
+    return render(request, "market/referrer_register.html", {"form": form, "profiles": profiles})
+
+
+# --- supplier's products ------------------------------------------------------------------------
+
+
+def _approved_suppliers(user: Any) -> list[SupplierProfile]:
+    qs = SupplierProfile.objects.all() if access.is_operator(user) else access.suppliers_of(user)
+    return list(
+        qs.filter(status=SupplierStatus.APPROVED)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def _category_choices() -> list[tuple[int, str]]:
+    labels = dict(Division.choices)
+    return [
+        (c.pk, f"{labels.get(c.division, c.division)} · {c.name}")
+        for c in Category.objects.order_by("division", "name")
+    ]
+
+
+@login_required
+@require_GET
+def supplier_products(request: HttpRequest) -> HttpResponse:
+    if not (access.is_operator(request.user) or access.suppliers_of(request.user).exists()):
+        raise Http404
+    own = access.suppliers_of(request.user)
+    mine = Product.objects.all() if access.is_operator(request.user) else None
+    products = (
+        (mine if mine is not None else Product.objects.filter(supplier__in=own))
+        .select_related("supplier__organisation", "category")
+        .order_by("supplier__organisation__name", "name", "pk")[:300]
+    )
+    return render(
+        request,
+        "market/supplier_products.html",
+        {
+            "products": products,
+            "can_add": bool(_approved_suppliers(request.user)),
+            "pending": own.exclude(status=SupplierStatus.APPROVED).select_related("organisation"),
+        },
+    )
+
+
+def _product_form_page(request: HttpRequest, item: Product | None) -> HttpResponse:
+    suppliers = [item.supplier] if item is not None else _approved_suppliers(request.user)
+    if not suppliers:
+        raise Http404
+    choices = [(s.pk, s.organisation.name) for s in suppliers]
+    initial = {}
+    if item is not None:
+        initial = {
+            "supplier": item.supplier_id,
+            "category": item.category_id,
+            "name": item.name,
+            "description": item.description,
+            "price": item.price,
+            "tax_type": item.tax_type,
+            "stock": item.stock,
+            "unit": item.unit,
+            "active": item.active,
+            "image_alt": item.image_alt,
+        }
+    form = ProductForm(
+        request.POST or None,
+        request.FILES or None,
+        suppliers=choices,
+        categories=_category_choices(),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        supplier = next(s for s in suppliers if s.pk == form.cleaned_data["supplier"])
+        data = dict(form.cleaned_data)
+        data.pop("supplier")
+        try:
+            saved = services.product_save(
+                actor=request.user, supplier=supplier, data=data, product=item
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("상품을 저장했습니다: %(name)s") % {"name": saved.name})
+            return redirect("market:supplier_products")
+    return render(request, "market/product_form.html", {"form": form, "product": item})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_create(request: HttpRequest) -> HttpResponse:
+    return _product_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = access.access_product(user=request.user, product_id=pk, write=True)
+    return _product_form_page(request, item)
+
+
+# --- operator: commission rules and offline market days -----------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commission_rules(request: HttpRequest) -> HttpResponse:
+    _operator_only(request)
+    suppliers = _approved_suppliers(request.user)
+    form = CommissionRuleForm(
+        request.POST or None,
+        suppliers=[(s.pk, s.organisation.name) for s in suppliers],
+        categories=_category_choices(),
+        products=list(Product.objects.order_by("name", "pk").values_list("pk", "name")[:1000]),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.commission_rule_set(
+                actor=request.user,
+                kind=data["kind"],
+                rate_bp=form.rate_bp(),
+                supplier=SupplierProfile.objects.filter(pk=data["supplier"]).first()
+                if data["supplier"]
+                else None,
+                category=Category.objects.filter(pk=data["category"]).first()
+                if data["category"]
+                else None,
+                product=Product.objects.filter(pk=data["product"]).first()
+                if data["product"]
+                else None,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("수수료율을 저장했습니다."))
+            return redirect("market:commission_rules")
+    rules = CommissionRule.objects.select_related(
+        "supplier__organisation", "category", "product"
+    ).order_by("kind", "scope", "pk")
+    rows = [(r, f"{r.rate_bp // 100}.{r.rate_bp % 100:02d}") for r in rules]
+    return render(request, "market/commission_rules.html", {"form": form, "rules": rows})
+
+
+def _partner_choices() -> list[tuple[int, str]]:
+    return list(Organisation.objects.order_by("name").values_list("pk", "name")[:1000])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def market_days(request: HttpRequest) -> HttpResponse:
+    _operator_only(request)
+    form = MarketDayForm(request.POST or None, partners=_partner_choices())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            day = services.market_day_create(
+                actor=request.user,
+                name=data["name"],
+                held_on=data["held_on"],
+                location=data["location"],
+                partner=Organisation.objects.filter(pk=data["partner"]).first()
+                if data["partner"]
+                else None,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("오프라인 장터를 만들었습니다."))
+            return redirect("market:market_day", pk=day.pk)
+    days = MarketDay.objects.select_related("partner").order_by("-held_on", "-pk")[:100]
+    return render(request, "market/market_days.html", {"form": form, "days": days})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def market_day(request: HttpRequest, pk: int) -> HttpResponse:
+    day = access.access_market_day(user=request.user, day_id=pk)
+    products = [
+        (
+            p.pk,
+            _("%(name)s · %(supplier)s (%(price)s원, 재고 %(stock)s개)")
+            % {
+                "name": p.name,
+                "supplier": p.supplier.organisation.name,
+                "price": f"{p.price:,}",
+                "stock": p.stock,
+            },
+        )
+        for p in Product.objects.filter(active=True, supplier__status=SupplierStatus.APPROVED)
+        .select_related("supplier__organisation")
+        .order_by("name", "pk")[:1000]
+    ]
+    form = MarketDaySaleForm(
+        request.POST or None,
+        products=products,
+        initial={"idempotency_key": secrets.token_hex(16)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.market_day_sale(
+                actor=request.user,
+                market_day=day,
+                lines=[(form.cleaned_data["product"], form.cleaned_data["quantity"])],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("판매를 기록했습니다."))
+            return redirect("market:market_day", pk=day.pk)
+    report = services.market_day_report(day)
+    return render(
+        request,
+        "market/market_day.html",
+        {
+            "day": day,
+            "form": form,
+            "report": report,
+            "report_total": sum(r["sales"] for r in report),
         },
     )
