@@ -47,31 +47,6 @@ _lock = threading.Lock()
 _engine = None
 
 
-def _single_threaded_blas() -> None:
-    """Run numpy's OpenBLAS on one thread. Its thread pool, woken for every matrix-vector
-    product, competes with the e5 engine and the database on a busy 2-core server: scoring
-    4,000 vectors took 10–25 ms instead of 0.6 ms, and the query embedding twice as long.
-    (``OPENBLAS_NUM_THREADS=1`` does the same when set before numpy loads.)"""
-    import ctypes
-    import glob
-    import os
-
-    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    for path in glob.glob(os.path.join(libs, "libscipy_openblas*.so*")):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:  # pragma: no cover - another numpy build
-            continue
-        for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads"):
-            setter = getattr(lib, name, None)
-            if setter is not None:
-                setter(1)
-                return
-
-
-_single_threaded_blas()
-
-
 def _model():
     global _engine
     if _engine is None:
