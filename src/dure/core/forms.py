@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
 class AccessibleFormMixin:
@@ -36,3 +39,18 @@ class AccessibleFormMixin:
                 field.widget.attrs.pop("aria-describedby", None)
             if field.required:
                 field.widget.attrs["required"] = True
+
+
+def apply_service_errors(form: Any, exc: ValidationError, rename: dict | None = None) -> None:
+    """Put a service's ``ValidationError`` on the form: each field's errors on that field
+    (``rename`` maps service names to form names), others on the whole form; then re-link
+    the error descriptions so screen readers announce them with their field."""
+    rename = rename or {}
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            field = rename.get(field, field)
+            form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
+    else:
+        form.add_error(None, exc)
+    if hasattr(form, "_link_descriptions"):
+        form._link_descriptions()

@@ -13,21 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dure.core.audit import client_ip, personal_data_access_record
+from dure.core.forms import apply_service_errors as _apply_service_errors
 from dure.core.models import PersonalDataAccess
 from dure.core.pagecache import cache_public_page
 
 from . import access, selectors, services
 from .forms import DirectoryFilterForm, MOUForm, OrganisationForm
 from .models import Organisation
-
-
-def _apply_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-    form._link_descriptions()
 
 
 @require_GET

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dure.core.forms import apply_service_errors as _apply_errors
+
 from . import access, exports, selectors, services
 from .forms import (
     BallotForm,
@@ -53,15 +55,6 @@ from .models import (
     Minutes,
     RecordingMode,
 )
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-    form._link_descriptions()
 
 
 def _form_page(request: HttpRequest, template: str, context: dict, form: Any) -> HttpResponse:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dure.core.audit import client_ip
+from dure.core.forms import apply_service_errors as _apply_service_errors
 from dure.core.pagecache import cache_public_page
 from dure.directory.models import Organisation
 
@@ -75,17 +76,6 @@ def _page_number(request: HttpRequest) -> int:
 def _query_prefix(request: HttpRequest) -> str:
     params = {k: v for k, v in request.GET.items() if k != "page" and v}
     return urlencode(params) + "&" if params else ""
-
-
-def _apply_service_errors(form: Any, exc: ValidationError, rename: dict | None = None) -> None:
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            field = rename.get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-    form._link_descriptions()
 
 
 def _form_page(request: HttpRequest, template: str, context: dict, form: Any) -> HttpResponse:
