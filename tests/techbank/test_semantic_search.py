@@ -309,3 +309,26 @@ def test_need_phrasing_words_leave_the_lexical_query_only_when_others_remain():
     fused = semantic.rrf({"a": 0, "b": 1}, {"b": 0, "c": 1})
     assert max(fused, key=fused.get) == "b"
     assert fused["c"] > 0 and fused["a"] > 0
+
+
+def test_pages_and_api_mark_counts_that_are_lower_bounds(leak_records, client, monkeypatch):
+    page = client.get("/techbank/", {"q": "장치", "kind": "technology"}).content.decode()
+    assert "건 넘게" not in page and "일부만 세었습니다" not in page
+    monkeypatch.setattr(services, "FACET_SAMPLE", 2)
+    # another query string: the public page cache keys on it
+    page = client.get("/techbank/", {"q": "장치", "kind": "technology", "trl": ""})
+    html = page.content.decode()
+    assert "일부만 세었습니다" in html and "(2+)" in html
+    body = client.get("/api/v1/techbank/search", {"q": "장치", "kind": "technology"}).json()
+    assert body["facets_exact"] is False and body["count_exact"] is True
+    assert body["count"] >= 3
+
+
+def test_a_capped_total_reads_more_than(leak_records, fake_e5, client, monkeypatch):
+    embed_all()
+    monkeypatch.setattr(services, "LEXICAL_POOL", 1)
+    monkeypatch.setattr(services, "TOTAL_CAP", 1)
+    result = selectors.techbank_search(query="장치", kinds=[TECHNOLOGY])
+    assert not result.total_exact
+    html = client.get("/techbank/", {"q": "장치", "kind": "technology"}).content.decode()
+    assert f"{result.total}건 넘게 찾았습니다." in html

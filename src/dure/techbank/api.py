@@ -146,6 +146,7 @@ def techbank_search(request: HttpRequest, filters: Query[SearchFilters]) -> dict
     labels = selectors.facet_labels(result.facets)
     return {
         "count": result.total,
+        "count_exact": result.total_exact,
         "page": filters.page,
         "page_size": filters.page_size,
         "results": [
@@ -165,6 +166,7 @@ def techbank_search(request: HttpRequest, filters: Query[SearchFilters]) -> dict
             ]
             for key, values in result.facets.items()
         },
+        "facets_exact": result.facets_exact,
     }
 
 

@@ -84,10 +84,14 @@ class FacetValueOut(Schema):
 
 class SearchOut(Schema):
     count: int
+    # False when there were more matches than were counted: ``count`` is a lower bound
+    count_exact: bool = True
     page: int
     page_size: int
     results: list[SearchHitOut]
     facets: dict[str, list[FacetValueOut]]
+    # False when the facets were counted over a sample of the matches: lower bounds
+    facets_exact: bool = True
 
 
 # --- technologies ------------------------------------------------------------------------------

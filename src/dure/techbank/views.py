@@ -189,6 +189,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(
             hits=hits,
             total=result.total,
+            total_exact=result.total_exact,
+            facets_exact=result.facets_exact,
             facets=facets,
             tabs=tabs,
             relaxed=result.relaxed,
