@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +186,15 @@ DURE_DESK_STATUS_LINK_DAYS = env.int("DURE_DESK_STATUS_LINK_DAYS", default=180)
 DURE_DESK_REOPEN_DAYS = env.int("DURE_DESK_REOPEN_DAYS", default=30)
 # Marketplace: last-click attribution window, refund window before commissions are approved,
 # payment deadlines, and the account buyers pay into (무통장입금).
+# Background work through django-tasks. "immediate" runs a task right after the enqueuing
+# transaction commits, in the same process: for development, tests and small installations.
+# Production sets DURE_TASKS_BACKEND=database and runs `dure db_worker` (one or more workers).
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[env.str("DURE_TASKS_BACKEND", default="immediate")]}}
+
 DURE_MARKET_ATTRIBUTION_DAYS = env.int("DURE_MARKET_ATTRIBUTION_DAYS", default=14)
 DURE_MARKET_REFUND_WINDOW_DAYS = env.int("DURE_MARKET_REFUND_WINDOW_DAYS", default=7)
 DURE_MARKET_DEPOSIT_DAYS = env.int("DURE_MARKET_DEPOSIT_DAYS", default=3)

@@ -230,3 +230,26 @@ def test_exchange_candidates_in_the_api_carry_no_personal_data(users, client_for
         client_for("sme").get(f"/api/v1/techbank/exchanges/{request.pk}/candidates").status_code
         == 404
     )
+
+
+def test_the_transfer_list_fetches_case_numbers_in_one_query(
+    users, client_for, sme_case, hanbit, make_technology
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("sme")
+
+    def queries_for_list() -> tuple[int, list]:
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get("/api/v1/techbank/transfers").json()
+        return len(captured), body["results"]
+
+    first = _submit(users, make_technology(title="금형 냉각 기술 하나"), hanbit, sme_case.number)
+    one, results = queries_for_list()
+    assert [r["desk_case_number"] for r in results if r["id"] == first.pk] == [sme_case.number]
+    for n in range(3):
+        _submit(users, make_technology(title=f"금형 냉각 기술 {n}"), hanbit, sme_case.number)
+    four, results = queries_for_list()
+    assert sum(r["desk_case_number"] == sme_case.number for r in results) >= 4
+    assert four == one  # not one query more per linked application

@@ -332,3 +332,31 @@ def test_a_capped_total_reads_more_than(leak_records, fake_e5, client, monkeypat
     assert not result.total_exact
     html = client.get("/techbank/", {"q": "장치", "kind": "technology"}).content.decode()
     assert f"{result.total}건 넘게 찾았습니다." in html
+
+
+def test_an_edit_re_embeds_after_commit_and_only_an_embedded_collection(
+    leak_records, fake_e5, users, django_capture_on_commit_callbacks
+):
+    from dure.techbank import services as techbank_services
+
+    odor = leak_records["odor"]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        techbank_services.technology_update(
+            actor=users["admin"], technology=odor, data={"title": "축사 악취 저감 필터"}
+        )
+    assert callbacks == [] and fake_e5["passages"] == 0  # no vectors yet: nothing to keep
+    embed_all()
+    before = SearchVector.objects.get(kind=TECHNOLOGY, object_id=odor.pk).text_hash
+    embedded = fake_e5["passages"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        techbank_services.technology_update(
+            actor=users["admin"], technology=odor, data={"title": "축사 곰팡이 억제 필터"}
+        )
+    # not before commit: a rolled-back edit must not embed its text
+    assert SearchVector.objects.get(kind=TECHNOLOGY, object_id=odor.pk).text_hash == before
+    for callback in callbacks:
+        callback()
+    after = SearchVector.objects.get(kind=TECHNOLOGY, object_id=odor.pk).text_hash
+    assert after != before and fake_e5["passages"] == embedded + 1
+    result = selectors.techbank_search(query="벽에 검은 얼룩이 번지는 곳", kinds=[TECHNOLOGY])
+    assert ("technology", odor.pk) in ids(result)  # found by its new meaning

@@ -5,7 +5,7 @@ related rows in a fixed number of queries."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -544,6 +544,14 @@ def case_link(*, user: Any, number: str) -> CaseLink | None:
 def case_number(case_id: int) -> str | None:
     """A case's readable number (shown on requests linked to it)."""
     return Case.objects.filter(pk=case_id).values_list("number", flat=True).first()
+
+
+def case_numbers(case_ids: Iterable[int]) -> dict[int, str]:
+    """Readable numbers of many cases in one query (lists of linked requests)."""
+    ids = {pk for pk in case_ids if pk}
+    if not ids:
+        return {}
+    return dict(Case.objects.filter(pk__in=ids).values_list("pk", "number"))
 
 
 def case_link_by_id(*, user: Any, case_id: int | None) -> CaseLink | None:

@@ -107,6 +107,17 @@ def _slice(qs: Any, filters: Any) -> dict[str, Any]:
     }
 
 
+def _with_case_numbers(page: dict[str, Any]) -> dict[str, Any]:
+    """Transfer applications and exchange requests of a page with their desk case numbers
+    fetched in one query rather than one per linked row."""
+    from dure.desk.selectors import case_numbers
+
+    numbers = case_numbers(obj.desk_case_id for obj in page["results"])
+    for obj in page["results"]:
+        obj.prefetched_desk_case_number = numbers.get(obj.desk_case_id)
+    return page
+
+
 def _call(fn: Any, *, rename: dict[str, str] | None = None, **kwargs: Any) -> Any:
     """A service call: field errors keep the API's field names."""
     try:
@@ -570,7 +581,9 @@ def _transfer(user: Any, id: int, write: bool = False) -> Any:
 @router.get("/transfers", response={200: TransferPage, **error_responses(401, 422)}, **WRITE)
 def list_transfers(request: HttpRequest, filters: Query[StatusFilters]) -> dict:
     """우리 기업의 신청과 우리 기관 기술에 들어온 신청."""
-    return _slice(selectors.transfer_list(user=request.user, status=filters.status or ""), filters)
+    return _with_case_numbers(
+        _slice(selectors.transfer_list(user=request.user, status=filters.status or ""), filters)
+    )
 
 
 @router.get(
@@ -708,7 +721,9 @@ def _exchange(user: Any, id: int, write: bool = False) -> Any:
 @router.get("/exchanges", response={200: ExchangePage, **error_responses(401, 422)}, **WRITE)
 def list_exchanges(request: HttpRequest, filters: Query[StatusFilters]) -> dict:
     """인력교류 신청 (우리 기업의 신청, 우리 기관이 처리할 신청)."""
-    return _slice(selectors.exchange_list(user=request.user, status=filters.status or ""), filters)
+    return _with_case_numbers(
+        _slice(selectors.exchange_list(user=request.user, status=filters.status or ""), filters)
+    )
 
 
 @router.get(

@@ -434,12 +434,15 @@ class TransferEventOut(Schema):
     at: dt.datetime
 
 
-def _desk_case_number(case_id: int | None) -> str | None:
-    if not case_id:
+def _desk_case_number(obj: Any) -> str | None:
+    if not obj.desk_case_id:
         return None
+    # lists fetch the numbers of a page in one query (api._with_case_numbers)
+    if hasattr(obj, "prefetched_desk_case_number"):
+        return obj.prefetched_desk_case_number
     from dure.desk.selectors import case_number
 
-    return case_number(case_id)
+    return case_number(obj.desk_case_id)
 
 
 class TransferOut(Schema):
@@ -469,7 +472,7 @@ class TransferOut(Schema):
 
     @staticmethod
     def resolve_desk_case_number(obj: Any) -> str | None:
-        return _desk_case_number(obj.desk_case_id)
+        return _desk_case_number(obj)
 
     @staticmethod
     def resolve_holder(obj: Any) -> Any:
@@ -576,7 +579,7 @@ class ExchangeOut(Schema):
 
     @staticmethod
     def resolve_desk_case_number(obj: Any) -> str | None:
-        return _desk_case_number(obj.desk_case_id)
+        return _desk_case_number(obj)
 
 
 class ExchangePage(Schema):

@@ -65,6 +65,7 @@ from .models import (
     TransferStatus,
 )
 from .search_index import EQUIPMENT, EXPERT, LAB, TECHNOLOGY
+from .tasks import reembed_on_commit
 
 MAX_BOOKING_DAYS = 31
 MAX_EXCHANGE_DAYS = 3 * 366
@@ -391,6 +392,7 @@ def _experts_of(values: Iterable[Any]) -> list[Expert]:
 
 def _index_technology(tech: Technology, experts: Iterable[Expert] = ()) -> None:
     index_object(TECHNOLOGY, tech)
+    reembed_on_commit(TECHNOLOGY, tech.pk)
     for expert in experts:
         index_object(EXPERT, expert)
 
@@ -649,6 +651,7 @@ def _save_equipment(item: Equipment, data: Mapping[str, Any], *, actor: Any) -> 
         raise
     bump_data_version()
     index_object(EQUIPMENT, item)
+    reembed_on_commit(EQUIPMENT, item.pk)
     for lab in item.labs.all():
         index_object(LAB, lab)
     return item
@@ -762,6 +765,7 @@ def _save_lab(lab: Lab, data: Mapping[str, Any], *, actor: Any) -> Lab:
         lab.equipment.set(items)
     bump_data_version()
     index_object(LAB, lab)
+    reembed_on_commit(LAB, lab.pk)
     return lab
 
 
