@@ -30,6 +30,7 @@ db: setup
 	$(BIN)/dure migrate --noinput -v 0
 	$(BIN)/dure load-reference
 	$(BIN)/dure load-demo
+	$(BIN)/dure techbank-embed   # search vectors of the demo technologies (semantic ranking)
 
 run: db
 	@echo
