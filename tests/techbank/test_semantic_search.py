@@ -327,9 +327,21 @@ def test_pages_and_api_mark_counts_that_are_lower_bounds(leak_records, client, m
 def test_a_capped_total_reads_more_than(leak_records, fake_e5, client, monkeypatch):
     embed_all()
     monkeypatch.setattr(services, "LEXICAL_POOL", 1)
+    counted = selectors.techbank_search(query="장치", kinds=[TECHNOLOGY])
+    # with the kind facet, the total comes from the facet pass: the same figure, exact
+    faceted = selectors.techbank_search(
+        query="장치", kinds=[TECHNOLOGY], facets=selectors.FACET_KEYS
+    )
+    assert counted.total_exact and faceted.total_exact and faceted.facets_exact
+    assert faceted.total == counted.total >= 3
     monkeypatch.setattr(services, "TOTAL_CAP", 1)
     result = selectors.techbank_search(query="장치", kinds=[TECHNOLOGY])
     assert not result.total_exact
+    monkeypatch.setattr(services, "FACET_SAMPLE", 1)
+    result = selectors.techbank_search(
+        query="장치", kinds=[TECHNOLOGY], facets=selectors.FACET_KEYS
+    )
+    assert not result.total_exact and not result.facets_exact
     html = client.get("/techbank/", {"q": "장치", "kind": "technology"}).content.decode()
     assert f"{result.total}건 넘게 찾았습니다." in html
 

@@ -167,7 +167,20 @@ def search(
         and not _identifiers_only(tokens)
         and semantic.available(kinds or [])
     ):
-        _hybrid(result, engine, semantic, kinds, norm_filters, limit, offset)
+        # With the kind facet asked for, a broad query's lexical total comes from the facet
+        # pass (each document has one kind) instead of a count query of its own.
+        count_with_facets = "kind" in facet_keys and "kind" not in norm_filters
+        extra = _hybrid(
+            result,
+            engine,
+            semantic,
+            kinds,
+            norm_filters,
+            limit,
+            offset,
+            count=not count_with_facets,
+        )
+        uncounted = not result.total_exact and count_with_facets
         _facets(
             result,
             engine,
@@ -177,6 +190,10 @@ def search(
             norm_filters,
             facet_keys,
         )
+        if uncounted:
+            counted = sum(count for _value, count in result.facets["kind"])
+            result.total_exact = counted < FACET_SAMPLE
+            result.total = counted + extra
         return result
     mode = "and"
     total, matches = engine.search(tokens, mode, kinds, norm_filters, limit, offset)
@@ -212,7 +229,7 @@ def _facets(result, engine, tokens, mode, kinds, norm_filters, facet_keys) -> No
     if not facet_keys:
         return
     sample = FACET_SAMPLE if result.total > FACET_SAMPLE or not result.total_exact else None
-    result.facets_exact = sample is None
+    exact = sample is None
     # Facet counts for a key ignore that key's own filter (the usual drill-down behaviour), so
     # the keys nobody filters on share the same conditions and are counted in one query.
     shared = [key for key in facet_keys if key not in norm_filters]
@@ -221,6 +238,10 @@ def _facets(result, engine, tokens, mode, kinds, norm_filters, facet_keys) -> No
         if shared
         else {}
     )
+    if sample is not None and "kind" in counts:
+        # every document has one kind: fewer kinds counted than the sample means the sample
+        # held every match (the counts are exact)
+        exact = sum(count for _value, count in counts["kind"]) < sample
     for key in facet_keys:
         if key in counts:
             result.facets[key] = counts[key]
@@ -229,8 +250,9 @@ def _facets(result, engine, tokens, mode, kinds, norm_filters, facet_keys) -> No
             others = {k: v for k, v in norm_filters.items() if k != key}
             counted = engine.facets(tokens, mode, kinds, others, key, sample=FACET_SAMPLE + 1)
             if sum(count for _value, count in counted) > FACET_SAMPLE:
-                result.facets_exact = False
+                exact = False
             result.facets[key] = counted
+    result.facets_exact = exact
 
 
 def _identifiers_only(tokens: tuple[str, ...]) -> bool:
@@ -256,8 +278,11 @@ def _pool_mode(engine, tokens: tuple[str, ...], kinds, filters):
     return "and" if len(tokens) > 1 else "or"
 
 
-def _hybrid(result, engine, semantic, kinds, filters, limit, offset) -> None:
-    """Weighted reciprocal-rank fusion of the lexical any-term ranking and the embedding's."""
+def _hybrid(result, engine, semantic, kinds, filters, limit, offset, *, count=True) -> int:
+    """Weighted reciprocal-rank fusion of the lexical any-term ranking and the embedding's.
+    Returns how many candidates the embedding added to the lexical matches. When the lexical
+    matches fill the pool and ``count`` is False they are left uncounted (``total_exact``
+    False, ``total`` the pool): the caller counts them with the facets."""
     tokens = result.tokens
     embedding = semantic.begin(result.query)
     lexical_tokens = semantic.lexical_terms(tokens)
@@ -269,11 +294,12 @@ def _hybrid(result, engine, semantic, kinds, filters, limit, offset) -> None:
     if mode == "and" and not lexical:
         mode = result.lexical_mode = "or"
         lexical = engine.top(lexical_tokens, mode, kinds, filters, depth)
-    total = (
-        len(lexical)
-        if len(lexical) < depth
-        else engine.count(lexical_tokens, mode, kinds, filters, TOTAL_CAP)
-    )
+    if len(lexical) < depth:
+        total = len(lexical)
+    elif count:
+        total = engine.count(lexical_tokens, mode, kinds, filters, TOTAL_CAP)
+    else:
+        total = TOTAL_CAP + 1  # counted later, with the facets
     result.total_exact = total <= TOTAL_CAP
     total = min(total, TOTAL_CAP)
     # A document whose whole title is the query stays first (the lexical backends' bonus).
@@ -318,6 +344,7 @@ def _hybrid(result, engine, semantic, kinds, filters, limit, offset) -> None:
     ]
     result.total = total + extra
     result.hits = _hits(page, tokens)
+    return extra
 
 
 def reindex(
