@@ -23,7 +23,7 @@ from .test_permissions_pages import BUYER, STAFF, STATEMENT, WHEAT, market_state
 
 pytestmark = pytest.mark.django_db
 
-from dure.directory.demo import DEMO_USERNAMES  # noqa: E402
+from dure.directory.demo import DEMO_USERNAMES, demo_business_number  # noqa: E402
 
 ROLES = ["anonymous", *DEMO_USERNAMES]
 LOGGED_IN = [r for r in ROLES if r != "anonymous"]
@@ -50,6 +50,7 @@ class Case:
     key: bool = False
     query: Callable[[Any], str] | None = None
     effect: Callable[[Any, str], bool] | None = None
+    form: Callable[[Any, str], dict[str, Any]] | None = None  # multipart instead of JSON
 
     @property
     def operation(self) -> str:
@@ -188,6 +189,208 @@ MATRIX = [
     Case("GET", "/market/statements", expect(404, yes=(STATEMENT, 200))),
 ]
 
+# --- self-service operations (the pages' supplier application and review, MC/CC registration,
+# products, a supplier's orders and refunds, payments, rates, market days) -------------------------
+
+
+def _m():
+    from dure.market import models
+
+    return models
+
+
+def _applied(w):
+    return _m().SupplierProfile.objects.get(organisation__name="마을카페그물코협동조합")
+
+
+def _wheat(w):
+    return _m().SupplierProfile.objects.get(organisation__name="우리밀협동조합")
+
+
+def _serio():
+    from dure.directory.models import Organisation
+
+    return Organisation.objects.get(name="세리오협동조합")
+
+
+def _shipped(w):
+    return _m().SubOrder.objects.get(
+        order__idempotency_key="demo-order-2", supplier__organisation__name="우리밀협동조합"
+    )
+
+
+def _day(w):
+    return _m().MarketDay.objects.get_or_create(
+        name="API 매트릭스 장터", held_on=timezone.localdate(), location="역 광장"
+    )[0]
+
+
+def _png(w, role):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "orange").save(buffer, format="PNG")
+    return {
+        "image": SimpleUploadedFile("p.png", buffer.getvalue(), content_type="image/png"),
+        "image_alt": f"통밀가루 봉지 ({role})",
+    }
+
+
+def _exists(model, **lookup):
+    return lambda w, r: (
+        getattr(_m(), model)
+        .objects.filter(**{k: (v(w, r) if callable(v) else v) for k, v in lookup.items()})
+        .exists()
+    )
+
+
+SELF_SERVICE = [
+    Case("GET", "/market/supplier-applications", expect(200)),
+    Case(
+        "POST",
+        "/market/supplier-applications",
+        # only 세리오협동조합's chair may apply it (the page offers no one else that choice)
+        expect(403, yes=({"coop"}, 201)),
+        body=lambda w, r: {
+            "organisation_id": _serio().pk,
+            "business_number": demo_business_number(77_011),
+            "economy_type": "cooperative",
+            "introduction": "두유 월 200병",
+        },
+        effect=_exists("SupplierProfile", organisation__name="세리오협동조합", status="applied"),
+    ),
+    Case("GET", "/market/suppliers", expect(403, yes=(STAFF, 200))),
+    Case(
+        "GET",
+        "/market/suppliers/{id}",
+        expect(404, yes=(STAFF, 200)),
+        target=lambda w: _applied(w).pk,
+    ),
+    Case(
+        "POST",
+        "/market/suppliers/{id}/review",
+        expect(404, yes=(STAFF, 200)),
+        target=lambda w: _applied(w).pk,
+        body=lambda w, r: {"step": "survey", "record": "월 500개 공급 가능"},
+        effect=lambda w, r: _applied(w).status == "surveyed",
+    ),
+    Case("GET", "/market/participants", expect(403, yes=(STAFF, 200))),
+    Case("GET", "/market/referrers/me", expect(200)),
+    Case(
+        "POST",
+        "/market/referrers",
+        expect(201),
+        body=lambda w, r: {"kind": "seller", "display_name": f"API {r}"},
+        effect=_exists("SellerProfile", display_name=lambda w, r: f"API {r}"),
+    ),
+    Case("GET", "/market/categories", expect(200, anonymous=200)),
+    Case("GET", "/market/supplier/products", expect(403, yes=(WHEAT, 200))),
+    Case(
+        "POST",
+        "/market/products",
+        expect(403, yes=(WHEAT, 201)),
+        body=lambda w, r: {
+            "supplier_id": _wheat(w).pk,
+            "category_id": w.product.category_id,
+            "name": f"API 상품 {r}",
+            "price": 12_000,
+            "stock": 5,
+        },
+        effect=_exists("Product", name=lambda w, r: f"API 상품 {r}"),
+    ),
+    Case(
+        "PATCH",
+        "/market/products/{id}",
+        expect(404, yes=(WHEAT, 200)),
+        target=lambda w: w.product.pk,
+        body=lambda w, r: {"price": 12_345},
+        effect=_exists("Product", pk=lambda w, r: w.product.pk, price=12_345),
+    ),
+    Case(
+        "POST",
+        "/market/products/{id}/image",
+        expect(404, yes=(WHEAT, 200)),
+        target=lambda w: w.product.pk,
+        form=_png,
+        effect=_exists("Product", pk=lambda w, r: w.product.pk, image_alt__startswith="통밀가루"),
+    ),
+    Case("GET", "/market/supplier/suborders", expect(403, yes=(WHEAT, 200))),
+    Case(
+        "POST",
+        "/market/suborders/{id}/deliver",
+        expect(404, yes=(WHEAT, 200)),
+        target=lambda w: _shipped(w).pk,
+        effect=lambda w, r: _shipped(w).status == "delivered",
+    ),
+    Case("GET", "/market/supplier/refunds", expect(403, yes=(WHEAT, 200))),
+    Case(
+        "POST",
+        "/market/refunds/{id}/reject",
+        expect(404, yes=(WHEAT, 200)),
+        target=lambda w: w.refund.pk,
+        effect=status_is("refund", "rejected"),
+    ),
+    Case("GET", "/market/payments", expect(403, yes=(STAFF, 200))),
+    Case("GET", "/market/commission-rules", expect(403, yes=(STAFF, 200))),
+    Case(
+        "POST",
+        "/market/commission-rules",
+        expect(403, yes=(STAFF, 201)),
+        body=lambda w, r: {
+            "kind": "seller",
+            "scope": "supplier",
+            "supplier_id": _wheat(w).pk,
+            "rate_bp": 450,
+        },
+        effect=_exists(
+            "CommissionRule",
+            scope="supplier",
+            kind="seller",
+            supplier=lambda w, r: _wheat(w),
+            rate_bp=450,
+        ),
+    ),
+    Case(
+        "DELETE",
+        "/market/commission-rules/{id}",
+        expect(404, yes=(STAFF, 204)),
+        target=lambda w: _m().CommissionRule.objects.get(scope="platform", kind="creator").pk,
+        effect=lambda w, r: not _exists("CommissionRule", scope="platform", kind="creator")(w, r),
+    ),
+    Case("GET", "/market/market-days", expect(403, yes=(STAFF, 200))),
+    Case(
+        "POST",
+        "/market/market-days",
+        expect(403, yes=(STAFF, 201)),
+        body=lambda w, r: {
+            "name": f"장터 {r}",
+            "held_on": timezone.localdate().isoformat(),
+            "location": "역 앞",
+        },
+        effect=_exists("MarketDay", name=lambda w, r: f"장터 {r}"),
+    ),
+    Case(
+        "GET",
+        "/market/market-days/{id}",
+        expect(404, yes=(STAFF, 200)),
+        target=lambda w: _day(w).pk,
+    ),
+    Case(
+        "POST",
+        "/market/market-days/{id}/sales",
+        expect(404, yes=(STAFF, 201)),
+        target=lambda w: _day(w).pk,
+        body=lambda w, r: {"lines": [{"product_id": w.product.pk, "quantity": 2}]},
+        key=True,
+        effect=lambda w, r: _day(w).orders.filter(total__gt=0, status="paid").exists(),
+    ),
+]
+MATRIX += SELF_SERVICE
+# --- end of the self-service operations -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", MATRIX, ids=lambda c: c.id)
@@ -199,7 +402,9 @@ def test_market_api_role_gets_the_expected_status(case, role, client_for, api_wo
     if case.query:
         path += case.query(api_world)
     kwargs: dict[str, Any] = {"content_type": "application/json"}
-    if case.body or case.method != "GET":
+    if case.form:
+        kwargs = {"data": case.form(api_world, role)}
+    elif case.body or case.method != "GET":
         kwargs["data"] = json.dumps(case.body(api_world, role) if case.body else {})
     if case.key:
         kwargs["HTTP_IDEMPOTENCY_KEY"] = f"api-{role}"

@@ -112,3 +112,66 @@ def priority_purchase_report(*, organisation_id: int, year: int) -> dict[str, An
         "by_type": by_type,
         "suppliers": suppliers,
     }
+
+
+# --- self-service lists (the API's; the pages build the same querysets) ------------------------
+
+
+def approved_suppliers_for(user: Any) -> Any:
+    """The approved suppliers whose products ``user`` may add: their own (all, for the
+    operator)."""
+    from . import access
+
+    qs = SupplierProfile.objects.all() if access.is_operator(user) else access.suppliers_of(user)
+    return qs.filter(status=SupplierStatus.APPROVED).select_related("organisation")
+
+
+def managed_products(user: Any) -> Any:
+    """The products ``user`` manages, inactive ones too (every product, for the operator)."""
+    from . import access
+    from .models import Product
+
+    qs = (
+        Product.objects.all()
+        if access.is_operator(user)
+        else Product.objects.filter(supplier__in=access.suppliers_of(user))
+    )
+    return qs.select_related("supplier__organisation", "category").order_by(
+        "supplier__organisation__name", "name", "pk"
+    )
+
+
+def supplier_suborders(user: Any) -> Any:
+    """Sub-orders to fulfil (paid or later) of the user's suppliers (all, for the operator)."""
+    from . import access
+    from .models import SubOrderStatus
+
+    return (
+        access.suborders_visible_to(user)
+        .exclude(status=SubOrderStatus.PLACED)
+        .select_related("order", "supplier__organisation")
+        .prefetch_related("lines")
+        .order_by("-pk")
+    )
+
+
+def supplier_refunds(user: Any, status: str = "") -> Any:
+    """Refunds on the user's suppliers' sub-orders (all, for the operator)."""
+    from . import access
+    from .models import Refund
+
+    qs = Refund.objects.filter(suborder__in=access.suborders_visible_to(user))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("suborder__order").order_by("pk")
+
+
+def payments_waiting() -> Any:
+    """Orders waiting for their deposit or invoice payment (the operator's list)."""
+    from .models import Order, OrderStatus
+
+    return (
+        Order.objects.filter(status=OrderStatus.PLACED)
+        .select_related("payment", "buyer", "buyer_organisation")
+        .order_by("pk")
+    )

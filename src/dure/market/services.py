@@ -286,7 +286,7 @@ def _index_product(product: Product) -> None:
     index_object(KIND, product)
 
 
-def _whole_won(value: Any, field: str, label: Any) -> int:
+def _whole_won(value: Any, field: str, label: Any, maximum: int = 10**12 - 1) -> int:
     if isinstance(value, bool):
         value = None
     try:
@@ -298,7 +298,7 @@ def _whole_won(value: Any, field: str, label: Any) -> int:
             field=field,
             params={"label": label},
         ) from exc
-    if number < 0 or number >= 10**12:
+    if number < 0 or number > maximum:
         raise MarketError(
             "invalid_amount",
             _("%(label)s은(는) 0 이상의 정수여야 합니다."),
@@ -348,7 +348,8 @@ def product_save(
         product.description = str(data.get("description") or "")[:5000]
         product.category = category
         product.price = _whole_won(data.get("price"), "price", _("판매가"))
-        product.stock = _whole_won(data.get("stock", 0), "stock", _("재고"))
+        # stock is a 32-bit column: a larger number would fail in PostgreSQL, not as an error
+        product.stock = _whole_won(data.get("stock", 0), "stock", _("재고"), maximum=2**31 - 1)
         product.tax_type = tax_type
         product.unit = str(data.get("unit") or "개")[:20]
         product.active = bool(data.get("active", True))
@@ -423,6 +424,23 @@ def referral_click(
         session_key=(session_key or "")[:64],
         clicked_at=at or timezone.now(),
     )
+
+
+def referral_clicks_claim(
+    *, user: Any, previous_session_key: str, session_key: str = "", now: dt.datetime | None = None
+) -> int:
+    """Give a visitor who just logged in the clicks they made anonymously in this browser
+    within the attribution window. Logging in gives the session a new key (Django cycles it
+    against session fixation), so without this the clicks recorded under the old key would no
+    longer be found at checkout and the MC/CC would lose the order."""
+    key = (previous_session_key or "")[:64]
+    if not key or not roles_of(user).authenticated:
+        return 0
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=attribution_days())
+    return ReferralClick.objects.filter(
+        session_key=key, user__isnull=True, clicked_at__gte=since
+    ).update(user=user, session_key=(session_key or key)[:64])
 
 
 def _self_referral(profile: SellerProfile | CreatorProfile, buyer: Any) -> bool:
@@ -542,6 +560,20 @@ def commission_rule_set(
         )
         audit_record(actor=actor, action="market.rule.set", obj=rule)
     return rule
+
+
+def commission_rule_delete(*, actor: Any, rule: CommissionRule) -> None:
+    """Remove a rate: the next less specific scope applies to new orders from now on (the
+    commissions of orders already placed are frozen and do not change)."""
+    _require_operator(actor)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="market.rule.delete",
+            obj=rule,
+            changes={"kind": rule.kind, "scope": rule.scope, "rate_bp": rule.rate_bp},
+        )
+        CommissionRule.objects.filter(pk=rule.pk).delete()
 
 
 # --- cart ---------------------------------------------------------------------------------------
