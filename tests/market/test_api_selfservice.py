@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -420,6 +421,19 @@ def test_bad_images_write_nothing(client_for, unchanged):
             supplier.post(path, {"image": fake, "image_alt": "설명"}), 422, "invalid_image", "image"
         )
         refused(supplier.post(path, {"image_alt": "설명"}), 422, "required", "image")
+        # a real PNG over the size limit (noise does not compress)
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.frombytes("RGB", (1400, 1400), os.urandom(1400 * 1400 * 3)).save(buffer, "PNG")
+        big = SimpleUploadedFile("big.png", buffer.getvalue(), content_type="image/png")
+        assert big.size > 5 * 1024 * 1024
+        refused(
+            supplier.post(path, {"image": big, "image_alt": "설명"}),
+            422,
+            "image_too_large",
+            "image",
+        )
 
 
 # --- a supplier's orders and refunds ------------------------------------------------------------------

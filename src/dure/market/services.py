@@ -286,6 +286,10 @@ def _index_product(product: Product) -> None:
     index_object(KIND, product)
 
 
+# A catalogue photo, not a print original: larger files only slow the pages down.
+PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
+
 def _whole_won(value: Any, field: str, label: Any, maximum: int = 10**12 - 1) -> int:
     if isinstance(value, bool):
         value = None
@@ -336,6 +340,13 @@ def product_save(
     tax_type = data.get("tax_type") or "taxable"
     if tax_type not in ("taxable", "exempt", "zero_rated"):
         raise MarketError("invalid_choice", _("과세 유형을 선택해 주세요."), field="tax_type")
+    if data.get("image") and getattr(data["image"], "size", 0) > PRODUCT_IMAGE_MAX_BYTES:
+        raise MarketError(
+            "image_too_large",
+            _("이미지는 %(mb)sMB 이하여야 합니다."),
+            field="image",
+            params={"mb": PRODUCT_IMAGE_MAX_BYTES // (1024 * 1024)},
+        )
     image = data.get("image") or (product.image if product else None)
     alt = str(data.get("image_alt") or "").strip()
     if image and not alt:
