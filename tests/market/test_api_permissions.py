@@ -10,6 +10,7 @@ see is a 404, something they may see but not do a 403, a call without credential
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,17 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from .test_permissions_pages import BUYER, STAFF, STATEMENT, WHEAT, market_state
+from .test_permissions_pages import (
+    BUYER,
+    INSTITUTION,
+    PP_ALL,
+    PP_SUPPLIER,
+    STAFF,
+    STATEMENT,
+    WHEAT,
+    market_state,
+    purchasing_world,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +96,7 @@ def api_world(users):
         unpaid=Order.objects.get(idempotency_key="demo-order-3"),
         paid_sub=paid.suborders.get(),
         refund=refund,
+        pp=purchasing_world(users),  # public purchasing (see the block below MATRIX)
     )
 
 
@@ -390,6 +402,128 @@ SELF_SERVICE = [
 ]
 MATRIX += SELF_SERVICE
 # --- end of the self-service operations -----------------------------------------------------------
+
+
+# === Public purchasing (api_purchasing.py) ======================================================
+# The institution (``researcher``) writes, sends, closes, cancels and awards; the supplier
+# (``supplier``) quotes and accepts; the operator reads. Seen but not allowed: 403.
+
+SEES_DRAFT = STAFF | INSTITUTION
+
+
+def _pp_is(attr, value):
+    def check(w, role):
+        obj = getattr(w.pp, attr)
+        obj.refresh_from_db()
+        return obj.status == value
+
+    return check
+
+
+def _request_sent(title, institute):
+    from dure.market.models import QuotationRequest
+
+    return QuotationRequest.objects.filter(
+        title=title, status="open", buyer_organisation=institute
+    ).exists()
+
+
+def _new_request_body(w, role):
+    soon = timezone.now() + dt.timedelta(days=2)
+    return {
+        "organisation_id": w.pp.institute.pk,
+        "title": f"API 견적요청 {role}",
+        "delivery_place": "본원",
+        "needed_by": (timezone.localdate() + dt.timedelta(days=20)).isoformat(),
+        "reply_deadline": soon.isoformat(),
+        "lines": [{"description": "현수막", "quantity": 2, "unit": "장"}],
+        "supplier_ids": [w.pp.wheat.pk],
+        "send": True,
+    }
+
+
+def _quote_body(w, role):
+    return {
+        "lines": [
+            {"line_id": w.pp.open.lines.get().pk, "unit_price": 4_400, "tax_type": "taxable"}
+        ],
+        "delivery_date": (timezone.localdate() + dt.timedelta(days=5)).isoformat(),
+        "valid_until": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+        # ignored: totals are computed on the server
+        "total": 1,
+    }
+
+
+PURCHASING_MATRIX = [
+    Case("GET", "/market/quotation-requests", expect(200)),
+    Case(
+        "POST",
+        "/market/quotation-requests",
+        expect(403, yes=(INSTITUTION, 201)),
+        body=_new_request_body,
+        effect=lambda w, r: _request_sent(f"API 견적요청 {r}", w.pp.institute),
+    ),
+    Case(
+        "GET",
+        "/market/quotation-requests/{id}",
+        expect(404, yes=(PP_ALL, 200)),
+        target=lambda w: w.pp.closed.pk,
+    ),
+    Case(
+        "POST",
+        "/market/quotation-requests/{id}/send",
+        expect(404, yes=(INSTITUTION, 200), seen=(STAFF, 403)),
+        target=lambda w: w.pp.draft.pk,
+        effect=_pp_is("draft", "open"),
+    ),
+    Case(
+        "POST",
+        "/market/quotation-requests/{id}/close",
+        expect(404, yes=(INSTITUTION, 200), seen=(STAFF | PP_SUPPLIER, 403)),
+        target=lambda w: w.pp.open.pk,
+        effect=_pp_is("open", "closed"),
+    ),
+    Case(
+        "POST",
+        "/market/quotation-requests/{id}/cancel",
+        expect(404, yes=(INSTITUTION, 200), seen=(STAFF | PP_SUPPLIER, 403)),
+        target=lambda w: w.pp.open.pk,
+        effect=_pp_is("open", "cancelled"),
+    ),
+    Case(
+        "PUT",
+        "/market/quotation-requests/{id}/quote",
+        expect(404, yes=(PP_SUPPLIER, 201), seen=(STAFF | INSTITUTION, 403)),
+        target=lambda w: w.pp.open.pk,
+        body=_quote_body,
+        effect=lambda w, r: w.pp.open.quotes.filter(supplier=w.pp.wheat, total=44_000).exists(),
+    ),
+    Case(
+        "POST",
+        "/market/quotation-requests/{id}/award",
+        expect(404, yes=(INSTITUTION, 201), seen=(STAFF | PP_SUPPLIER, 403)),
+        target=lambda w: w.pp.closed.pk,
+        body=lambda w, r: {"quote_id": w.pp.quote.pk},
+        effect=_pp_is("closed", "awarded"),
+    ),
+    Case("GET", "/market/purchase-orders", expect(200)),
+    Case(
+        "GET",
+        "/market/purchase-orders/{id}",
+        expect(404, yes=(PP_ALL, 200)),
+        target=lambda w: w.pp.po.pk,
+    ),
+    Case(
+        "POST",
+        "/market/purchase-orders/{id}/transitions",
+        expect(404, yes=(PP_SUPPLIER, 200), seen=(STAFF | INSTITUTION, 403)),
+        target=lambda w: w.pp.po.pk,
+        body=lambda w, r: {"action": "accept"},
+        effect=_pp_is("po", "accepted"),
+    ),
+]
+MATRIX += PURCHASING_MATRIX
+# === end of public purchasing ===================================================================
 
 
 @pytest.mark.parametrize("role", ROLES)

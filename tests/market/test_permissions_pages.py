@@ -79,6 +79,7 @@ def world(users):
         day=MarketDay.objects.create(
             name="매트릭스 장터", held_on=timezone.localdate(), location="시청 광장"
         ),
+        pp=purchasing_world(users),  # public purchasing (see the block below CASES)
     )
 
 
@@ -106,6 +107,12 @@ def market_state() -> dict[str, Any]:
         "creators": rows(m.CreatorProfile),
         "rules": rows(m.CommissionRule),
         "market_days": rows(m.MarketDay),
+        # public purchasing
+        "quotation_requests": rows(m.QuotationRequest),
+        "quotation_lines": rows(m.QuotationLine),
+        "quotes": rows(m.Quote),
+        "quote_lines": rows(m.QuoteLine),
+        "purchase_orders": rows(m.PurchaseOrder),
         "entries": Entry.objects.count(),
         "audit": AuditEvent.objects.count(),
     }
@@ -438,6 +445,244 @@ CASES: list[Case] = [
     ),
     post("market/statement/", lambda w: "/market/statement/", members_only(NOT_ALLOWED)),
 ]
+
+
+# === Public purchasing (견적요청 · 견적 · 발주 · 우선구매 실적) =================================
+# The demo ``researcher`` buys for 한국생산기술연구원 (a public research institute); the demo
+# ``supplier`` quotes for 우리밀협동조합; the operator reads everything and decides nothing.
+# Requests, quotes and POs are their institution's and supplier's; the priority-purchase report
+# is every organisation member's own (as the API), the operator's for every buying organisation.
+
+INSTITUTION = {"researcher"}
+PP_SUPPLIER = {"supplier"}
+PP_ALL = STAFF | INSTITUTION | PP_SUPPLIER
+
+
+def purchasing_world(users):
+    import datetime as dt
+
+    from dure.directory.models import Organisation
+    from dure.market import services
+    from dure.market.demo import DEMO_QUOTATION_TITLE
+    from dure.market.models import PurchaseOrder, SupplierProfile
+
+    wheat = SupplierProfile.objects.get(organisation__name="우리밀협동조합")
+    institute = Organisation.objects.get(name="한국생산기술연구원")
+    today = timezone.localdate()
+
+    def request(title):
+        return services.quotation_request_create(
+            actor=users["researcher"],
+            organisation=institute,
+            title=title,
+            delivery_place="본원 대강당",
+            needed_by=today + dt.timedelta(days=30),
+            reply_deadline=timezone.now() + dt.timedelta(days=3),
+            lines=[{"description": "행사 다과", "quantity": 10, "unit": "세트"}],
+            supplier_ids=[wheat.pk],
+            send=True,
+        )
+
+    open_request, closed = request("매트릭스 견적요청"), request("매트릭스 마감 요청")
+    draft = services.quotation_request_create(
+        actor=users["researcher"],
+        organisation=institute,
+        title="매트릭스 임시 저장",
+        delivery_place="본원",
+        needed_by=today + dt.timedelta(days=30),
+        reply_deadline=timezone.now() + dt.timedelta(days=3),
+        lines=[{"description": "현수막", "quantity": 1, "unit": "장"}],
+        supplier_ids=[wheat.pk],
+    )
+    quote = services.quote_submit(
+        actor=users["supplier"],
+        request=closed,
+        supplier=wheat,
+        lines=[{"line_id": closed.lines.get().pk, "unit_price": 5_000, "tax_type": "taxable"}],
+        delivery_date=today + dt.timedelta(days=10),
+        valid_until=today + dt.timedelta(days=20),
+    )
+    services.quotation_request_close(actor=users["researcher"], request=closed)
+    return SimpleNamespace(
+        wheat=wheat,
+        institute=institute,
+        open=open_request,
+        closed=closed,
+        draft=draft,
+        quote=quote,
+        po=PurchaseOrder.objects.get(request__title=DEMO_QUOTATION_TITLE),
+    )
+
+
+def quotation_form(w, role):
+    import datetime as dt
+
+    soon = timezone.localtime() + dt.timedelta(days=2)
+    return {
+        "organisation": w.pp.institute.pk,
+        "title": f"매트릭스 신규 {role}",
+        "delivery_place": "본원",
+        "needed_by": (soon.date() + dt.timedelta(days=7)).isoformat(),
+        "reply_deadline": soon.strftime("%Y-%m-%dT%H:%M"),
+        "suppliers": [w.pp.wheat.pk],
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "50",
+        "lines-0-description": "현수막",
+        "lines-0-quantity": "2",
+        "lines-0-unit": "장",
+        "action": "send",
+    }
+
+
+def quote_form(w, role):
+    import datetime as dt
+
+    line = w.pp.open.lines.get()
+    today = timezone.localdate()
+    return {
+        "supplier": w.pp.wheat.pk,
+        "delivery_date": (today + dt.timedelta(days=5)).isoformat(),
+        "valid_until": (today + dt.timedelta(days=30)).isoformat(),
+        f"price_{line.pk}": "4400",
+        f"tax_{line.pk}": "taxable",
+    }
+
+
+def _pp_status(attr, value):
+    def check(w, role):
+        obj = getattr(w.pp, attr)
+        obj.refresh_from_db()
+        return obj.status == value
+
+    return check
+
+
+PURCHASING_CASES: list[Case] = [
+    get(
+        "market/purchasing/requests/",
+        lambda w: "/market/purchasing/requests/",
+        only(STAFF | INSTITUTION),
+    ),
+    post(
+        "market/purchasing/requests/",
+        lambda w: "/market/purchasing/requests/",
+        members_only(NOT_ALLOWED),
+    ),
+    get(
+        "market/purchasing/requests/new/",
+        lambda w: "/market/purchasing/requests/new/",
+        only(INSTITUTION),
+    ),
+    post(
+        "market/purchasing/requests/new/",
+        lambda w: "/market/purchasing/requests/new/",
+        only(INSTITUTION, REDIRECT),
+        data=quotation_form,
+        changes=INSTITUTION,
+        effect=lambda w, r: (
+            w.pp.institute.pk == QuotationRequestQ(title=f"매트릭스 신규 {r}", status="open")
+        ),
+    ),
+    get(
+        "market/purchasing/requests/<int:pk>/",
+        lambda w: f"/market/purchasing/requests/{w.pp.closed.pk}/",
+        only(PP_ALL),
+    ),
+    get(
+        "market/purchasing/requests/<int:pk>/",
+        lambda w: "/market/purchasing/requests/987654/",
+        only(set()),
+        variant="missing",
+    ),
+    post(
+        "market/purchasing/requests/<int:pk>/",
+        lambda w: f"/market/purchasing/requests/{w.pp.closed.pk}/",
+        only(INSTITUTION, REDIRECT),
+        data=lambda w, r: {"action": "award", "quote": w.pp.quote.pk},
+        changes=INSTITUTION,
+        effect=_pp_status("closed", "awarded"),
+    ),
+    get(
+        "market/purchasing/requests/<int:pk>/quote/",
+        lambda w: f"/market/purchasing/requests/{w.pp.open.pk}/quote/",
+        only(PP_SUPPLIER),
+    ),
+    post(
+        "market/purchasing/requests/<int:pk>/quote/",
+        lambda w: f"/market/purchasing/requests/{w.pp.open.pk}/quote/",
+        only(PP_SUPPLIER, REDIRECT),
+        data=quote_form,
+        changes=PP_SUPPLIER,
+        effect=lambda w, r: w.pp.open.quotes.filter(supplier=w.pp.wheat, total=44_000).exists(),
+    ),
+    get(
+        "market/purchasing/incoming/",
+        lambda w: "/market/purchasing/incoming/",
+        only(STAFF | PP_SUPPLIER),
+    ),
+    post(
+        "market/purchasing/incoming/",
+        lambda w: "/market/purchasing/incoming/",
+        members_only(NOT_ALLOWED),
+    ),
+    get("market/purchasing/orders/", lambda w: "/market/purchasing/orders/", only(PP_ALL)),
+    post(
+        "market/purchasing/orders/",
+        lambda w: "/market/purchasing/orders/",
+        members_only(NOT_ALLOWED),
+    ),
+    get(
+        "market/purchasing/orders/<int:pk>/",
+        lambda w: f"/market/purchasing/orders/{w.pp.po.pk}/",
+        only(PP_ALL),
+    ),
+    post(
+        "market/purchasing/orders/<int:pk>/",
+        lambda w: f"/market/purchasing/orders/{w.pp.po.pk}/",
+        # the institution may post, but accepting is the supplier's: an error message, no change
+        only(INSTITUTION | PP_SUPPLIER, REDIRECT),
+        data=lambda w, r: {"action": "accept"},
+        changes=PP_SUPPLIER,
+        effect=_pp_status("po", "accepted"),
+    ),
+    get("market/purchasing/report/", lambda w: "/market/purchasing/report/", members_only()),
+    get(
+        "market/purchasing/report/",
+        lambda w: (
+            f"/market/purchasing/report/?organisation={w.pp.institute.pk}"
+            f"&year={timezone.localdate().year}&format=xlsx"
+        ),
+        members_only(),
+        variant="xlsx",
+    ),
+    get(
+        "market/purchasing/report/",
+        lambda w: (
+            f"/market/purchasing/report/?organisation={w.pp.institute.pk}"
+            f"&year={timezone.localdate().year}&format=csv"
+        ),
+        members_only(),
+        variant="csv",
+    ),
+    post(
+        "market/purchasing/report/",
+        lambda w: "/market/purchasing/report/",
+        members_only(NOT_ALLOWED),
+    ),
+]
+CASES += PURCHASING_CASES
+
+
+def QuotationRequestQ(**kw):  # noqa: N802
+    from dure.market.models import QuotationRequest
+
+    found = QuotationRequest.objects.filter(**kw).first()
+    return found.buyer_organisation_id if found else None
+
+
+# === end of public purchasing ===================================================================
 
 
 def SellerProfileQ(**kw):  # noqa: N802 - reads like a lookup in the table above

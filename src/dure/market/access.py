@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from dure.directory.access import roles_of
-from dure.directory.models import ORGANISATION_EDITOR_ROLES, Role
+from dure.directory.models import ORGANISATION_EDITOR_ROLES, Organisation, Role
 
 from .models import (
     CreatorProfile,
@@ -164,3 +164,135 @@ def access_market_day(*, user: Any, day_id: Any) -> MarketDay:
     if day is None:
         raise Http404
     return day
+
+
+# === Public purchasing ==========================================================================
+#
+# A public institution's purchasing people may request quotes, award them and follow the POs:
+# members with a purchasing role (representative, staff, researcher, chair, secretary) of an
+# organisation of a public kind (공공기관; 출연연구기관 are public institutions too). The
+# operator sees everything but decides nothing for an institution or a supplier. A supplier
+# sees the open requests it was invited to (or that are open to its division/category), the
+# requests it quoted and its own POs.
+
+
+def _purchasing() -> tuple[frozenset[str], frozenset[str]]:
+    from dure.directory.models import OrganisationKind
+
+    kinds = frozenset({OrganisationKind.PUBLIC_BODY, OrganisationKind.RESEARCH_INSTITUTE})
+    roles = frozenset(
+        {Role.REPRESENTATIVE, Role.STAFF, Role.RESEARCHER, Role.CHAIR, Role.SECRETARY}
+    )
+    return kinds, roles
+
+
+def institution_ids(user: Any) -> set[int]:
+    """The public institutions ``user`` may purchase for."""
+    kinds, roles = _purchasing()
+    return {
+        org for role, org, kind in roles_of(user).memberships if role in roles and kind in kinds
+    }
+
+
+def is_institution(user: Any) -> bool:
+    return bool(institution_ids(user))
+
+
+def eligible_supplier_ids(request: Any) -> QuerySet[SupplierProfile]:
+    """Approved suppliers who may quote ``request``: the invited ones, or — for a request open
+    to all — those with an active product in its division (and category, if set)."""
+    approved = SupplierProfile.objects.filter(status=SupplierStatus.APPROVED)
+    if request.open_to_all:
+        scope = Q(products__active=True, products__category__division=request.division)
+        if request.category_id:
+            scope &= Q(products__category_id=request.category_id)
+        return approved.filter(scope).distinct()
+    return approved.filter(pk__in=request.suppliers.values("pk"))
+
+
+def quotation_requests_visible_to(user: Any) -> QuerySet[Any]:
+    from .models import QuotationRequest, QuotationStatus
+
+    if not roles_of(user).authenticated:
+        return QuotationRequest.objects.none()
+    if is_operator(user):
+        return QuotationRequest.objects.all()
+    visible = Q(buyer_organisation_id__in=institution_ids(user))
+    mine = list(
+        suppliers_of(user).filter(status=SupplierStatus.APPROVED).values_list("pk", flat=True)
+    )
+    if mine:
+        sent = ~Q(status=QuotationStatus.DRAFT)
+        divisions = set(
+            Product.objects.filter(supplier_id__in=mine, active=True).values_list(
+                "category__division", flat=True
+            )
+        )
+        categories = set(
+            Product.objects.filter(supplier_id__in=mine, active=True).values_list(
+                "category_id", flat=True
+            )
+        )
+        open_scope = Q(open_to_all=True, division__in=divisions) & (
+            Q(category__isnull=True) | Q(category_id__in=categories)
+        )
+        visible |= sent & (Q(suppliers__in=mine) | open_scope | Q(quotes__supplier_id__in=mine))
+    return QuotationRequest.objects.filter(
+        pk__in=QuotationRequest.objects.filter(visible).values("pk")
+    )
+
+
+def access_quotation_request(*, user: Any, request_id: Any, buyer: bool = False) -> Any:
+    """A request for whoever may see it; ``buyer=True``: only its institution's purchasers
+    (404 for everyone else, the operator included)."""
+    pk = _pk(request_id)
+    qs = quotation_requests_visible_to(user).select_related("buyer_organisation", "category")
+    found = qs.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    if buyer and found.buyer_organisation_id not in institution_ids(user):
+        raise Http404
+    return found
+
+
+def quoting_suppliers(user: Any, request: Any) -> list[SupplierProfile]:
+    """The user's approved supplier profiles that may quote ``request``."""
+    mine = suppliers_of(user).filter(status=SupplierStatus.APPROVED)
+    return list(
+        eligible_supplier_ids(request)
+        .filter(pk__in=mine.values("pk"))
+        .select_related("organisation")
+    )
+
+
+def purchase_orders_visible_to(user: Any) -> QuerySet[Any]:
+    from .models import PurchaseOrder
+
+    if not roles_of(user).authenticated:
+        return PurchaseOrder.objects.none()
+    if is_operator(user):
+        return PurchaseOrder.objects.all()
+    return PurchaseOrder.objects.filter(
+        Q(buyer_organisation_id__in=institution_ids(user))
+        | Q(supplier__organisation_id__in=supplier_organisation_ids(user))
+    )
+
+
+def access_purchase_order(*, user: Any, po_id: Any) -> Any:
+    found = (
+        purchase_orders_visible_to(user)
+        .select_related("buyer_organisation", "supplier__organisation", "request")
+        .filter(pk=_pk(po_id))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def report_organisations(user: Any) -> QuerySet[Organisation]:
+    """Organisations whose priority-purchase report ``user`` may read: the operator all buying
+    organisations, anyone else the organisations they belong to (as the API allows)."""
+    if is_operator(user):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=roles_of(user).organisation_ids)

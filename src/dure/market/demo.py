@@ -98,6 +98,11 @@ def load_demo() -> dict[str, int]:
             counts.update(_orders())
     except Exception:  # noqa: BLE001 - e.g. the ledger app is not migrated yet
         logger.exception("market demo orders skipped")
+    try:
+        with transaction.atomic():
+            counts.update(_purchasing())
+    except Exception:  # noqa: BLE001 - a demo must never stop the other apps' demos
+        logger.exception("market demo public purchasing skipped")
     return counts
 
 
@@ -261,3 +266,118 @@ def _orders() -> dict[str, int]:
     )
     paid = sum(o.status == OrderStatus.PAID for o in (first, second, third))
     return {"market_orders": 3, "market_paid_orders": paid}
+
+
+# --- public purchasing ---------------------------------------------------------------------------
+
+DEMO_QUOTATION_TITLE = "연구원 개원 기념행사 다과·기념품"
+
+
+def _purchasing() -> dict[str, int]:
+    """한국생산기술연구원 (a public research institute; the demo ``researcher`` buys for it) asks
+    우리밀협동조합 and 베러댄와플협동조합 for quotes; both quote, the institute closes the request
+    and awards 우리밀협동조합's quote: one purchase order, issued. Idempotent (matched by title)."""
+    from dure.accounts.models import User
+
+    from . import services
+    from .models import (
+        Product,
+        PurchaseOrder,
+        QuotationRequest,
+        Quote,
+        QuoteLine,
+        SupplierProfile,
+    )
+
+    researcher = User.objects.filter(username="researcher").first()
+    supplier_user = User.objects.filter(username="supplier").first()
+    membership = (
+        Membership.objects.filter(
+            user=researcher, organisation__kind=OrganisationKind.RESEARCH_INSTITUTE
+        )
+        .select_related("organisation")
+        .first()
+    )
+    wheat = SupplierProfile.objects.filter(organisation__name="우리밀협동조합").first()
+    waffle = SupplierProfile.objects.filter(organisation__name="베러댄와플협동조합").first()
+    if not (researcher and supplier_user and membership and wheat and waffle):
+        return {}
+    institute = membership.organisation
+    existing = QuotationRequest.objects.filter(
+        buyer_organisation=institute, title=DEMO_QUOTATION_TITLE
+    ).first()
+    if existing is not None:
+        return {"market_quotation_requests": 1, "market_purchase_orders": 1}
+    today = timezone.localdate()
+    noodles = Product.objects.filter(name="우리밀 국수 선물세트").first()
+    request = services.quotation_request_create(
+        actor=researcher,
+        organisation=institute,
+        title=DEMO_QUOTATION_TITLE,
+        description="개원 기념행사 참석자 120명 대상 다과와 기념품입니다. 포장 포함.",
+        delivery_place="한국생산기술연구원 본원 대강당",
+        needed_by=today + dt.timedelta(days=21),
+        reply_deadline=timezone.now() + dt.timedelta(days=7),
+        lines=[
+            {"description": "행사 다과 (1인 세트)", "quantity": 120, "unit": "세트"},
+            {
+                "product_id": noodles.pk if noodles else None,
+                "description": "우리밀 국수 선물세트",
+                "quantity": 30,
+                "unit": "세트",
+            },
+        ],
+        supplier_ids=[wheat.pk, waffle.pk],
+        send=True,
+    )
+    lines = list(request.lines.all())
+    services.quote_submit(
+        actor=supplier_user,
+        request=request,
+        supplier=wheat,
+        lines=[
+            {"line_id": lines[0].pk, "unit_price": 5_500, "tax_type": "taxable"},
+            {"line_id": lines[1].pk, "unit_price": 25_300, "tax_type": "taxable"},
+        ],
+        delivery_date=today + dt.timedelta(days=20),
+        valid_until=today + dt.timedelta(days=30),
+        note="국산 우리밀 100 %. 배송비 포함.",
+    )
+    # 베러댄와플협동조합 has no demo login: its quote is written as data.
+    waffle_quote = Quote.objects.create(
+        request=request,
+        supplier=waffle,
+        delivery_date=today + dt.timedelta(days=18),
+        valid_until=today + dt.timedelta(days=30),
+        note="와플 다과 세트, 현장 세팅 포함.",
+        total=6_600 * 120 + 27_500 * 30,
+        submitted_by=None,
+        submitted_at=timezone.now(),
+    )
+    QuoteLine.objects.bulk_create(
+        [
+            QuoteLine(
+                quote=waffle_quote,
+                request_line=lines[0],
+                unit_price=6_600,
+                tax_type="taxable",
+                quantity=120,
+                line_total=6_600 * 120,
+            ),
+            QuoteLine(
+                quote=waffle_quote,
+                request_line=lines[1],
+                unit_price=27_500,
+                tax_type="taxable",
+                quantity=30,
+                line_total=27_500 * 30,
+            ),
+        ]
+    )
+    services.quotation_request_close(actor=researcher, request=request)
+    chosen = Quote.objects.get(request=request, supplier=wheat)
+    services.quotation_award(actor=researcher, request=request, quote=chosen)
+    return {
+        "market_quotation_requests": 1,
+        "market_purchase_orders": PurchaseOrder.objects.filter(request=request).count(),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -250,3 +251,129 @@ class MarketDaySaleForm(AccessibleFormMixin, forms.Form):
     def __init__(self, *args, products=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = list(products)
+
+
+# === Public purchasing ==========================================================================
+
+
+class QuotationRequestForm(AccessibleFormMixin, forms.Form):
+    organisation = forms.TypedChoiceField(label=_("요청 기관"), coerce=int)
+    title = forms.CharField(label=_("제목"), max_length=150)
+    description = forms.CharField(
+        label=_("요청 내용"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    delivery_place = forms.CharField(label=_("납품 장소"), max_length=200)
+    needed_by = forms.DateField(
+        label=_("납품 기한"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reply_deadline = forms.DateTimeField(
+        label=_("견적 마감 일시"),
+        help_text=_("한국 시간 기준입니다. 이 시각부터는 견적을 받지 않습니다."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    suppliers = forms.TypedMultipleChoiceField(
+        label=_("견적을 요청할 입점사"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("분야 공개 요청이 아니면 한 곳 이상 고르세요."),
+    )
+    open_to_all = forms.BooleanField(label=_("분야의 모든 승인 입점사에 공개"), required=False)
+    division = forms.ChoiceField(label=_("사업 분야 (공개 요청)"), required=False)
+    category = forms.TypedChoiceField(
+        label=_("분류 (공개 요청, 선택)"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, organisations=(), suppliers=(), categories=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from .models import Division
+
+        self.fields["organisation"].choices = list(organisations)
+        self.fields["suppliers"].choices = list(suppliers)
+        self.fields["division"].choices = [("", "—"), *Division.choices]
+        self.fields["category"].choices = [("", "—"), *categories]
+
+
+class QuotationLineForm(AccessibleFormMixin, forms.Form):
+    product = forms.TypedChoiceField(
+        label=_("카탈로그 상품 (선택)"), coerce=int, required=False, empty_value=None
+    )
+    description = forms.CharField(
+        label=_("품목 (상품을 고르지 않으면 필수)"), required=False, max_length=200
+    )
+    quantity = forms.IntegerField(label=_("수량"), min_value=1, max_value=10_000, required=False)
+    unit = forms.CharField(label=_("단위"), max_length=20, required=False)
+
+    def __init__(self, *args, products=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", "—"), *products]
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return not (data.get("product") or data.get("description") or data.get("quantity"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if (data.get("product") or data.get("description")) and not data.get("quantity"):
+            self.add_error("quantity", _("수량을 입력해 주세요."))
+        elif data.get("quantity") and not (data.get("product") or data.get("description")):
+            self.add_error("description", _("품목을 입력하거나 상품을 골라 주세요."))
+        return data
+
+
+QuotationLineFormSet = forms.formset_factory(
+    QuotationLineForm, extra=2, min_num=1, max_num=50, validate_max=True
+)
+
+
+class QuoteForm(AccessibleFormMixin, forms.Form):
+    supplier = forms.TypedChoiceField(label=_("견적 입점사"), coerce=int)
+    delivery_date = forms.DateField(
+        label=_("납품 가능일"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("견적 유효기한"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("비고"), required=False, max_length=3000, widget=forms.Textarea)
+
+    def __init__(self, *args, lines=(), suppliers=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].choices = list(suppliers)
+        self.line_fields: list[tuple[Any, str, str]] = []
+        for line in lines:
+            price, tax = f"price_{line.pk}", f"tax_{line.pk}"
+            self.fields[price] = forms.IntegerField(
+                label=_("%(item)s 단가 (원, 부가세 포함; %(qty)s%(unit)s)")
+                % {"item": line.description, "qty": line.quantity, "unit": line.unit},
+                min_value=0,
+                max_value=10**12 - 1,
+            )
+            self.fields[tax] = forms.ChoiceField(
+                label=_("%(item)s 과세 유형") % {"item": line.description},
+                choices=TaxType.choices,
+                initial=TaxType.TAXABLE,
+            )
+            self.line_fields.append((line, price, tax))
+        # re-link required/aria attributes for the fields added above
+        self._link_descriptions()
+
+    def quote_lines(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "line_id": line.pk,
+                "unit_price": self.cleaned_data[price],
+                "tax_type": self.cleaned_data[tax],
+            }
+            for line, price, tax in self.line_fields
+        ]
+
+
+class PriorityReportForm(AccessibleFormMixin, forms.Form):
+    organisation = forms.TypedChoiceField(label=_("기관"), coerce=int)
+    year = forms.TypedChoiceField(label=_("연도"), coerce=int)
+
+    def __init__(self, *args, organisations=(), years=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = list(organisations)
+        self.fields["year"].choices = [(y, str(y)) for y in years]

@@ -684,3 +684,271 @@ class RefundLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_line_id} × {self.quantity}"
+
+
+# === Public purchasing (공공구매): quotation requests, quotes, purchase orders ===================
+#
+# A public institution (an organisation of a public kind, see ``access.institution_ids``) asks
+# approved suppliers for quotes (견적요청), compares them and awards one: the award freezes the
+# quote into a purchase order (발주서). The institution pays the supplier directly against the
+# supplier's tax invoice (수의계약), so a PO does not pass through the platform's payment
+# clearing, commissions or settlements; ``selectors.priority_purchase_report`` counts it.
+
+
+class QuotationStatus(models.TextChoices):
+    DRAFT = "draft", _("작성 중")
+    OPEN = "open", _("견적 접수 중")
+    CLOSED = "closed", _("접수 마감")
+    AWARDED = "awarded", _("낙찰")
+    CANCELLED = "cancelled", _("취소")
+
+
+class QuotationRequest(models.Model):
+    """견적요청: addressed to invited suppliers, or open to every approved supplier with a
+    product in a division (and optionally a category)."""
+
+    buyer_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("요청 기관")
+    )
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("제목"), max_length=150)
+    description = models.TextField(_("요청 내용"), blank=True, max_length=5000)
+    delivery_place = models.CharField(_("납품 장소"), max_length=200)
+    needed_by = models.DateField(_("납품 기한"))
+    reply_deadline = models.DateTimeField(_("견적 마감 일시"))
+    status = models.CharField(
+        _("상태"), max_length=12, choices=QuotationStatus.choices, default=QuotationStatus.DRAFT
+    )
+    open_to_all = models.BooleanField(_("분야의 모든 승인 입점사에 공개"), default=False)
+    division = models.CharField(_("사업 분야"), max_length=20, choices=Division.choices, blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suppliers = models.ManyToManyField(
+        SupplierProfile, blank=True, related_name="quotation_invitations"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    awarded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("견적요청")
+        verbose_name_plural = _("견적요청")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["buyer_organisation", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(open_to_all=False) | ~Q(division=""),
+                name="market_quotation_open_has_division",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(sent_at__isnull=False),
+                name="market_quotation_sent_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("market:quote_request", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"Q{self.pk:07d}"
+
+
+class QuotationLine(models.Model):
+    """One requested item: free text or a catalogue product, a quantity and a unit."""
+
+    request = models.ForeignKey(QuotationRequest, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("품목"), max_length=200)
+    quantity = models.PositiveIntegerField(_("수량"))
+    unit = models.CharField(_("단위"), max_length=20)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "position"], name="market_quotationline_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="market_quotationline_qty_gt_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} × {self.quantity}{self.unit}"
+
+
+class QuoteStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("제출")
+    SELECTED = "selected", _("선정")
+    NOT_SELECTED = "not_selected", _("미선정")
+
+
+class Quote(models.Model):
+    """A supplier's current quote for a request (one per supplier; a revision replaces the
+    lines and increments ``revision``; the audit trail keeps the earlier totals)."""
+
+    request = models.ForeignKey(QuotationRequest, on_delete=models.CASCADE, related_name="quotes")
+    supplier = models.ForeignKey(SupplierProfile, on_delete=models.PROTECT, related_name="quotes")
+    revision = models.PositiveIntegerField(default=1)
+    status = models.CharField(
+        _("상태"), max_length=14, choices=QuoteStatus.choices, default=QuoteStatus.SUBMITTED
+    )
+    delivery_date = models.DateField(_("납품 가능일"))
+    valid_until = models.DateField(_("견적 유효기한"))
+    note = models.TextField(_("비고"), blank=True, max_length=3000)
+    total = models.BigIntegerField(_("합계 (원, 부가세 포함)"))
+    submitted_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("견적")
+        verbose_name_plural = _("견적")
+        ordering = ["total", "submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "supplier"], name="market_quote_unique"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="market_quote_total_gte_0"),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="market_quote_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.number} · {self.supplier} ({self.total}원)"
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    request_line = models.ForeignKey(QuotationLine, on_delete=models.CASCADE, related_name="+")
+    unit_price = models.BigIntegerField(_("단가 (원, 부가세 포함)"))
+    tax_type = models.CharField(_("과세 유형"), max_length=12, choices=TaxType.choices)
+    quantity = models.PositiveIntegerField()
+    line_total = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["request_line__position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quote", "request_line"], name="market_quoteline_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="market_quoteline_price_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) & Q(line_total=F("unit_price") * F("quantity")),
+                name="market_quoteline_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_line_id}: {self.unit_price}원 × {self.quantity}"
+
+
+class PurchaseOrderStatus(models.TextChoices):
+    ISSUED = "issued", _("발주")
+    ACCEPTED = "accepted", _("수주 확인")
+    DELIVERED = "delivered", _("납품 완료")
+    INVOICED = "invoiced", _("세금계산서 발행")
+    PAID = "paid", _("대금 지급")
+    CANCELLED = "cancelled", _("취소")
+
+
+class PurchaseOrder(models.Model):
+    """발주서: the awarded quote frozen (lines, prices, VAT split). One per request and per
+    quote — the database refuses a second award."""
+
+    request = models.OneToOneField(
+        QuotationRequest, on_delete=models.PROTECT, related_name="purchase_order"
+    )
+    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="purchase_order")
+    buyer_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        SupplierProfile, on_delete=models.PROTECT, related_name="purchase_orders"
+    )
+    status = models.CharField(
+        _("상태"),
+        max_length=12,
+        choices=PurchaseOrderStatus.choices,
+        default=PurchaseOrderStatus.ISSUED,
+    )
+    total = models.BigIntegerField(_("합계 (원)"))
+    supply_total = models.BigIntegerField(_("공급가액 (원)"))
+    vat_total = models.BigIntegerField(_("부가세 (원)"))
+    delivery_place = models.CharField(_("납품 장소"), max_length=200)
+    delivery_date = models.DateField(_("납품일"))
+    issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    invoiced_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("발주서")
+        verbose_name_plural = _("발주서")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gte=0)
+                & Q(supply_total__gte=0)
+                & Q(vat_total__gte=0)
+                & Q(total=F("supply_total") + F("vat_total")),
+                name="market_po_totals",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("market:purchase_order", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"PO{self.pk:07d}"
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(max_length=200)
+    unit = models.CharField(max_length=20)
+    unit_price = models.BigIntegerField()
+    tax_type = models.CharField(max_length=12, choices=TaxType.choices)
+    quantity = models.PositiveIntegerField()
+    line_total = models.BigIntegerField()
+    supply_amount = models.BigIntegerField()
+    vat_amount = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0)
+                & Q(quantity__gt=0)
+                & Q(line_total=F("unit_price") * F("quantity")),
+                name="market_poline_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(supply_amount__gte=0)
+                & Q(vat_amount__gte=0)
+                & Q(line_total=F("supply_amount") + F("vat_amount")),
+                name="market_poline_vat_split",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} × {self.quantity}"

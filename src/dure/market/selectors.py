@@ -81,36 +81,50 @@ def participant_counts() -> dict[str, dict[str, int]]:
 def priority_purchase_report(*, organisation_id: int, year: int) -> dict[str, Any]:
     """Purchases by one (public) organisation from social-economy suppliers in a year, net of
     refunds, per social-economy type and per supplier — the figures an institution reports
-    for 사회적경제기업 제품 우선구매 (priority purchase)."""
+    for 사회적경제기업 제품 우선구매 (priority purchase).
+
+    Two sources: marketplace orders (paid in the year, net of refunds) and purchase orders from
+    awarded quotations (issued in the year, Asia/Seoul, not cancelled — the contract date).
+    ``orders_total`` and ``purchase_orders_total`` give each source's share of ``total``."""
     from django.db.models import F, Sum
 
-    rows = (
+    from .models import PurchaseOrder, PurchaseOrderStatus
+
+    order_rows = (
         SubOrder.objects.filter(
             order__buyer_organisation_id=organisation_id,
             paid_at__year=year,
         )
         .values("supplier__economy_type", "supplier__organisation__name")
         .annotate(amount=Sum(F("total") - F("refunded")))
-        .order_by("supplier__economy_type", "supplier__organisation__name")
+        .order_by()
     )
+    po_rows = (
+        PurchaseOrder.objects.filter(buyer_organisation_id=organisation_id, issued_at__year=year)
+        .exclude(status=PurchaseOrderStatus.CANCELLED)
+        .values("supplier__economy_type", "supplier__organisation__name")
+        .annotate(amount=Sum("total"))
+        .order_by()
+    )
+    amounts: dict[tuple[str, str], int] = {}
+    source_totals = {"orders": 0, "purchase_orders": 0}
+    for source, rows in (("orders", order_rows), ("purchase_orders", po_rows)):
+        for row in rows:
+            key = (row["supplier__economy_type"], row["supplier__organisation__name"])
+            amounts[key] = amounts.get(key, 0) + row["amount"]
+            source_totals[source] += row["amount"]
     by_type: dict[str, int] = {}
     suppliers = []
-    for row in rows:
-        by_type[row["supplier__economy_type"]] = (
-            by_type.get(row["supplier__economy_type"], 0) + row["amount"]
-        )
-        suppliers.append(
-            {
-                "supplier": row["supplier__organisation__name"],
-                "economy_type": row["supplier__economy_type"],
-                "amount": row["amount"],
-            }
-        )
+    for (economy_type, name), amount in sorted(amounts.items()):
+        by_type[economy_type] = by_type.get(economy_type, 0) + amount
+        suppliers.append({"supplier": name, "economy_type": economy_type, "amount": amount})
     return {
         "year": year,
         "total": sum(by_type.values()),
         "by_type": by_type,
         "suppliers": suppliers,
+        "orders_total": source_totals["orders"],
+        "purchase_orders_total": source_totals["purchase_orders"],
     }
 
 

@@ -68,6 +68,7 @@ from .models import (
     CommissionStatus,
     CreatorContent,
     CreatorProfile,
+    Division,
     MarketDay,
     Order,
     OrderLine,
@@ -76,6 +77,14 @@ from .models import (
     PaymentMethod,
     PaymentStatus,
     Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    QuotationLine,
+    QuotationRequest,
+    QuotationStatus,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
     ReferralClick,
     Refund,
     RefundLine,
@@ -88,6 +97,7 @@ from .models import (
     SubOrderStatus,
     SupplierProfile,
     SupplierStatus,
+    TaxType,
 )
 from .payments import provider_for
 
@@ -1601,3 +1611,508 @@ def commission_totals(**filters: Any) -> dict[str, int]:
         .order_by()
     )
     return {r["status"]: r["total"] or 0 for r in rows}
+
+
+# ================================================================================================
+# === Public purchasing (공공구매): quotation requests → quotes → award → purchase order =========
+# ================================================================================================
+#
+# A public institution's purchaser writes a request (draft), sends it (open) to invited approved
+# suppliers or to every approved supplier of a division/category; suppliers quote (one current
+# quote each, revisions replace it) until the reply deadline (an aware datetime; naive input is
+# read in Asia/Seoul); after the deadline — or once the institution closes it early — the
+# institution awards one quote, which freezes it into a purchase order with the VAT split per
+# line. The PO then goes issued → accepted (supplier) → delivered → invoiced (supplier) → paid
+# (institution), or is cancelled by the institution before delivery. POs are paid by the
+# institution directly to the supplier (no platform commission, clearing or settlement) and
+# count in ``selectors.priority_purchase_report``. Every refusal is a ``MarketError`` raised
+# before anything is written.
+
+MAX_REQUEST_LINES = 50
+MAX_INVITED = 50
+
+
+def _seoul(value: dt.datetime) -> dt.datetime:
+    """A naive datetime from a form or client is Korean time (TIME_ZONE)."""
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _require_institution(actor: Any, organisation_id: int) -> None:
+    if organisation_id not in access.institution_ids(actor):
+        raise MarketError("forbidden", _("이 기관의 구매 담당자만 할 수 있습니다."))
+
+
+def _text(value: Any, field: str, label: Any, max_length: int, *, required: bool = True) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise MarketError(
+            "required", _("%(label)s을(를) 입력해 주세요."), field=field, params={"label": label}
+        )
+    if len(text) > max_length:
+        raise MarketError(
+            "too_long",
+            _("%(label)s은(는) %(max)s자 이하로 입력해 주세요."),
+            field=field,
+            params={"label": label, "max": max_length},
+        )
+    return text
+
+
+def _request_lines(lines: Sequence[Any]) -> list[dict[str, Any]]:
+    if not lines:
+        raise MarketError("empty", _("요청 품목을 하나 이상 입력해 주세요."), field="lines")
+    if len(lines) > MAX_REQUEST_LINES:
+        raise MarketError(
+            "too_many_lines",
+            _("품목은 %(max)s개까지 요청할 수 있습니다."),
+            field="lines",
+            params={"max": MAX_REQUEST_LINES},
+        )
+    out = []
+    for item in lines:
+        if not isinstance(item, dict):
+            raise MarketError("invalid_line", _("요청 품목이 올바르지 않습니다."), field="lines")
+        product = None
+        if item.get("product_id") not in (None, ""):
+            product = (
+                Product.objects.filter(
+                    pk=_product_id(item["product_id"]),
+                    active=True,
+                    supplier__status=SupplierStatus.APPROVED,
+                )
+                .select_related("supplier")
+                .first()
+            )
+            if product is None:
+                raise MarketError("unknown_product", _("존재하지 않는 상품입니다."), field="lines")
+        description = _text(
+            item.get("description") or (product.name if product else ""),
+            "lines",
+            _("품목"),
+            200,
+        )
+        unit = _text(item.get("unit") or (product.unit if product else ""), "lines", _("단위"), 20)
+        out.append(
+            {
+                "product": product,
+                "description": description,
+                "quantity": parse_quantity(item.get("quantity"), field="lines"),
+                "unit": unit,
+            }
+        )
+    return out
+
+
+def quotation_request_create(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    title: str,
+    delivery_place: str,
+    needed_by: dt.date,
+    reply_deadline: dt.datetime,
+    lines: Sequence[Any],
+    description: str = "",
+    supplier_ids: Iterable[Any] = (),
+    open_to_all: bool = False,
+    division: str = "",
+    category_id: Any = None,
+    send: bool = False,
+) -> Any:
+    """A new quotation request (draft, or sent at once with ``send``)."""
+    _require_institution(actor, organisation.pk)
+    title = _text(title, "title", _("제목"), 150)
+    delivery_place = _text(delivery_place, "delivery_place", _("납품 장소"), 200)
+    description = _text(description, "description", _("요청 내용"), 5000, required=False)
+    if not isinstance(needed_by, dt.date) or isinstance(needed_by, dt.datetime):
+        raise MarketError("invalid", _("납품 기한을 입력해 주세요."), field="needed_by")
+    if not isinstance(reply_deadline, dt.datetime):
+        raise MarketError("invalid", _("견적 마감 일시를 입력해 주세요."), field="reply_deadline")
+    reply_deadline = _seoul(reply_deadline)
+    items = _request_lines(lines)
+    category = None
+    if open_to_all:
+        if division not in Division.values:
+            raise MarketError(
+                "required", _("공개 요청은 사업 분야를 골라야 합니다."), field="division"
+            )
+        if category_id not in (None, ""):
+            category = Category.objects.filter(pk=_product_id(category_id)).first()
+            if category is None or category.division != division:
+                raise MarketError(
+                    "invalid_choice", _("사업 분야에 속한 분류를 골라 주세요."), field="category"
+                )
+        suppliers: list[SupplierProfile] = []
+    else:
+        division = ""
+        ids = sorted({_product_id(pk) for pk in supplier_ids})
+        if len(ids) > MAX_INVITED:
+            raise MarketError(
+                "too_many_suppliers",
+                _("입점사는 %(max)s곳까지 지정할 수 있습니다."),
+                field="suppliers",
+                params={"max": MAX_INVITED},
+            )
+        suppliers = list(SupplierProfile.objects.filter(pk__in=ids, status=SupplierStatus.APPROVED))
+        if len(suppliers) != len(ids):
+            raise MarketError(
+                "invalid_supplier", _("승인된 입점사만 지정할 수 있습니다."), field="suppliers"
+            )
+    with transaction.atomic():
+        request = QuotationRequest.objects.create(
+            buyer_organisation=organisation,
+            created_by=actor,
+            title=title,
+            description=description,
+            delivery_place=delivery_place,
+            needed_by=needed_by,
+            reply_deadline=reply_deadline,
+            open_to_all=bool(open_to_all),
+            division=division if open_to_all else "",
+            category=category,
+        )
+        QuotationLine.objects.bulk_create(
+            QuotationLine(request=request, position=i, **item) for i, item in enumerate(items, 1)
+        )
+        request.suppliers.set(suppliers)
+        audit_record(actor=actor, action="market.quotation.create", obj=request)
+        if send:
+            _send(actor, request)
+    return request
+
+
+def _send(actor: Any, request: Any) -> None:
+    now = timezone.now()
+    if request.reply_deadline <= now:
+        raise MarketError(
+            "deadline_passed",
+            _("견적 마감 일시는 지금보다 뒤여야 합니다."),
+            field="reply_deadline",
+        )
+    if request.needed_by < timezone.localdate(request.reply_deadline):
+        raise MarketError(
+            "invalid", _("납품 기한은 견적 마감일 이후여야 합니다."), field="needed_by"
+        )
+    if not access.eligible_supplier_ids(request).exists():
+        raise MarketError(
+            "no_recipients",
+            _("견적을 받을 승인된 입점사가 없습니다. 입점사를 지정하거나 분야를 바꿔 주세요."),
+            field="suppliers",
+        )
+    request.status, request.sent_at = QuotationStatus.OPEN, now
+    request.save(update_fields=["status", "sent_at"])
+    audit_record(actor=actor, action="market.quotation.send", obj=request)
+
+
+def _locked_request(actor: Any, request: Any) -> Any:
+    _require_institution(actor, request.buyer_organisation_id)
+    return QuotationRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def quotation_request_send(*, actor: Any, request: Any) -> Any:
+    """Send a draft: suppliers can quote from now until the reply deadline."""
+    with transaction.atomic():
+        request = _locked_request(actor, request)
+        if request.status == QuotationStatus.OPEN:
+            return request
+        if request.status != QuotationStatus.DRAFT:
+            raise MarketError("bad_transition", _("작성 중인 견적요청만 보낼 수 있습니다."))
+        _send(actor, request)
+    return request
+
+
+def quotation_request_close(*, actor: Any, request: Any) -> Any:
+    """Stop taking quotes (before the deadline, too); then the institution can award."""
+    with transaction.atomic():
+        request = _locked_request(actor, request)
+        if request.status == QuotationStatus.CLOSED:
+            return request
+        if request.status != QuotationStatus.OPEN:
+            raise MarketError("bad_transition", _("견적 접수 중인 요청만 마감할 수 있습니다."))
+        request.status, request.closed_at = QuotationStatus.CLOSED, timezone.now()
+        request.save(update_fields=["status", "closed_at"])
+        audit_record(actor=actor, action="market.quotation.close", obj=request)
+    return request
+
+
+def quotation_request_cancel(*, actor: Any, request: Any, reason: str = "") -> Any:
+    with transaction.atomic():
+        request = _locked_request(actor, request)
+        if request.status == QuotationStatus.CANCELLED:
+            return request
+        if request.status == QuotationStatus.AWARDED:
+            raise MarketError(
+                "bad_transition",
+                _("이미 낙찰된 견적요청은 취소할 수 없습니다. 발주서를 취소해 주세요."),
+            )
+        request.status = QuotationStatus.CANCELLED
+        request.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="market.quotation.cancel",
+            obj=request,
+            changes={"reason": (reason or "")[:500]},
+        )
+    return request
+
+
+def _quote_lines(request: Any, lines: Any) -> list[tuple[Any, int, str]]:
+    """``lines``: ``{request_line_id: (unit_price, tax_type)}`` or
+    ``[{"line_id", "unit_price", "tax_type"}]``; every requested line priced exactly once."""
+    if isinstance(lines, dict):
+        pairs = [(k, v[0], v[1]) for k, v in lines.items()]
+    else:
+        pairs = []
+        for item in lines or []:
+            if not isinstance(item, dict):
+                raise MarketError(
+                    "invalid_line", _("견적 품목이 올바르지 않습니다."), field="lines"
+                )
+            pairs.append((item.get("line_id"), item.get("unit_price"), item.get("tax_type")))
+    wanted = {line.pk: line for line in request.lines.all()}
+    priced: dict[int, tuple[int, str]] = {}
+    for line_id, price, tax_type in pairs:
+        try:
+            pk = int(line_id)
+        except (TypeError, ValueError):
+            pk = -1
+        if pk not in wanted or pk in priced:
+            raise MarketError(
+                "unknown_line", _("요청에 없는 품목이거나 중복된 품목입니다."), field="lines"
+            )
+        amount = _whole_won(price, "lines", _("단가"))
+        if tax_type not in TaxType.values:
+            raise MarketError("invalid_choice", _("과세 유형을 골라 주세요."), field="lines")
+        priced[pk] = (amount, tax_type)
+    missing = [line for pk, line in wanted.items() if pk not in priced]
+    if missing:
+        raise MarketError(
+            "missing_price",
+            _("모든 품목의 단가를 입력해 주세요: %(name)s"),
+            field="lines",
+            params={"name": missing[0].description},
+        )
+    return [(wanted[pk], *priced[pk]) for pk in sorted(priced, key=lambda p: wanted[p].position)]
+
+
+def quote_submit(
+    *,
+    actor: Any,
+    request: Any,
+    supplier: SupplierProfile,
+    lines: Any,
+    delivery_date: dt.date,
+    valid_until: dt.date,
+    note: str = "",
+) -> Any:
+    """Submit or revise ``supplier``'s quote. Prices are per unit, whole 원, VAT-inclusive; the
+    line totals and the total are computed here (a client's totals are never read)."""
+    if supplier.organisation_id not in access.supplier_organisation_ids(actor):
+        raise MarketError("forbidden", _("이 입점사의 견적을 낼 권한이 없습니다."))
+    if not access.eligible_supplier_ids(request).filter(pk=supplier.pk).exists():
+        raise MarketError(
+            "not_invited", _("이 견적요청에 견적을 낼 수 있는 입점사가 아닙니다."), field="supplier"
+        )
+    note = _text(note, "note", _("비고"), 3000, required=False)
+    priced = _quote_lines(request, lines)
+    today = timezone.localdate()
+    for value, field, label in (
+        (delivery_date, "delivery_date", _("납품 가능일")),
+        (valid_until, "valid_until", _("견적 유효기한")),
+    ):
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise MarketError(
+                "required",
+                _("%(label)s을(를) 입력해 주세요."),
+                field=field,
+                params={"label": label},
+            )
+    if delivery_date < today:
+        raise MarketError(
+            "invalid", _("납품 가능일은 오늘 이후여야 합니다."), field="delivery_date"
+        )
+    if valid_until < timezone.localdate(request.reply_deadline):
+        raise MarketError(
+            "invalid", _("견적 유효기한은 견적 마감일 이후여야 합니다."), field="valid_until"
+        )
+    with transaction.atomic():
+        locked = QuotationRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != QuotationStatus.OPEN:
+            raise MarketError("bad_transition", _("견적을 받는 중인 요청이 아닙니다."))
+        if timezone.now() >= locked.reply_deadline:
+            raise MarketError(
+                "deadline_passed",
+                _("견적 마감 일시(%(deadline)s)가 지났습니다."),
+                params={
+                    "deadline": timezone.localtime(locked.reply_deadline).strftime("%Y-%m-%d %H:%M")
+                },
+            )
+        total = sum(price * line.quantity for line, price, _tax in priced)
+        quote = Quote.objects.select_for_update().filter(request=locked, supplier=supplier).first()
+        fields = {
+            "delivery_date": delivery_date,
+            "valid_until": valid_until,
+            "note": note,
+            "total": total,
+            "submitted_by": actor,
+            "submitted_at": timezone.now(),
+        }
+        if quote is None:
+            quote = Quote.objects.create(request=locked, supplier=supplier, **fields)
+            previous = None
+        else:
+            previous = quote.total
+            for key, value in fields.items():
+                setattr(quote, key, value)
+            quote.revision += 1
+            quote.save()
+            quote.lines.all().delete()
+        QuoteLine.objects.bulk_create(
+            QuoteLine(
+                quote=quote,
+                request_line=line,
+                unit_price=price,
+                tax_type=tax,
+                quantity=line.quantity,
+                line_total=price * line.quantity,
+            )
+            for line, price, tax in priced
+        )
+        audit_record(
+            actor=actor,
+            action="market.quote.submit" if previous is None else "market.quote.revise",
+            obj=quote,
+            changes={"revision": quote.revision, "total": total, "previous_total": previous},
+        )
+    return quote
+
+
+def quotation_award(*, actor: Any, request: Any, quote: Any) -> Any:
+    """Award ``quote``: a purchase order with the quote's lines frozen and the VAT split per
+    line; the other quotes are marked not selected. Awarding the same quote again returns the
+    same PO; another quote after an award is refused (the request row is locked, and the PO's
+    one-to-one keys make a second award impossible in the database too)."""
+    now = timezone.now()
+    with transaction.atomic():
+        request = _locked_request(actor, request)
+        if request.status == QuotationStatus.AWARDED:
+            po = PurchaseOrder.objects.get(request=request)
+            if po.quote_id == getattr(quote, "pk", None):
+                return po
+            raise MarketError("already_awarded", _("이미 다른 견적을 선정했습니다."))
+        if request.status not in (QuotationStatus.OPEN, QuotationStatus.CLOSED):
+            raise MarketError("bad_transition", _("견적을 선정할 수 있는 요청이 아닙니다."))
+        if request.status == QuotationStatus.OPEN and now < request.reply_deadline:
+            raise MarketError(
+                "deadline_not_passed",
+                _("견적 마감 전에는 선정할 수 없습니다. 먼저 접수를 마감해 주세요."),
+            )
+        quote = (
+            Quote.objects.select_for_update()
+            .filter(pk=getattr(quote, "pk", None), request=request)
+            .select_related("supplier")
+            .first()
+        )
+        if quote is None:
+            raise MarketError(
+                "unknown_quote", _("이 요청에 들어온 견적이 아닙니다."), field="quote"
+            )
+        if quote.valid_until < timezone.localdate(now):
+            raise MarketError("quote_expired", _("유효기한이 지난 견적입니다."), field="quote")
+        if quote.supplier.status != SupplierStatus.APPROVED:
+            raise MarketError(
+                "invalid_supplier", _("승인이 취소된 입점사의 견적입니다."), field="quote"
+            )
+        lines = []
+        for ql in quote.lines.select_related("request_line"):
+            supply, vat = money.vat_split(ql.line_total, ql.tax_type)
+            lines.append(
+                PurchaseOrderLine(
+                    product_id=ql.request_line.product_id,
+                    description=ql.request_line.description,
+                    unit=ql.request_line.unit,
+                    unit_price=ql.unit_price,
+                    tax_type=ql.tax_type,
+                    quantity=ql.quantity,
+                    line_total=ql.line_total,
+                    supply_amount=supply,
+                    vat_amount=vat,
+                )
+            )
+        po = PurchaseOrder.objects.create(
+            request=request,
+            quote=quote,
+            buyer_organisation_id=request.buyer_organisation_id,
+            supplier=quote.supplier,
+            total=sum(line.line_total for line in lines),
+            supply_total=sum(line.supply_amount for line in lines),
+            vat_total=sum(line.vat_amount for line in lines),
+            delivery_place=request.delivery_place,
+            delivery_date=quote.delivery_date,
+            issued_by=actor,
+            issued_at=now,
+        )
+        for line in lines:
+            line.purchase_order = po
+        PurchaseOrderLine.objects.bulk_create(lines)
+        Quote.objects.filter(request=request).exclude(pk=quote.pk).update(
+            status=QuoteStatus.NOT_SELECTED
+        )
+        Quote.objects.filter(pk=quote.pk).update(status=QuoteStatus.SELECTED)
+        request.status, request.awarded_at = QuotationStatus.AWARDED, now
+        request.closed_at = request.closed_at or now
+        request.save(update_fields=["status", "awarded_at", "closed_at"])
+        audit_record(
+            actor=actor,
+            action="market.quotation.award",
+            obj=po,
+            changes={"request": request.pk, "quote": quote.pk, "total": po.total},
+        )
+    return po
+
+
+# action → (states it may leave, state it enters, who acts, timestamp field)
+PO_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
+    "accept": (("issued",), "accepted", "supplier", "accepted_at"),
+    "deliver": (("accepted",), "delivered", "either", "delivered_at"),
+    "invoice": (("delivered",), "invoiced", "supplier", "invoiced_at"),
+    "pay": (("invoiced",), "paid", "buyer", "paid_at"),
+    "cancel": (("issued", "accepted"), "cancelled", "buyer", "cancelled_at"),
+}
+
+
+def purchase_order_transition(*, actor: Any, po: Any, action: str) -> Any:
+    """Move a PO on: the supplier accepts, delivers and invoices (the institution may confirm
+    the delivery too), the institution records the payment or cancels before delivery.
+    Repeating the step just taken changes nothing."""
+    if action not in PO_TRANSITIONS:
+        raise MarketError("invalid_choice", _("알 수 없는 처리입니다."), field="action")
+    sources, target, side, stamp = PO_TRANSITIONS[action]
+    buyer = po.buyer_organisation_id in access.institution_ids(actor)
+    supplier = po.supplier.organisation_id in access.supplier_organisation_ids(actor)
+    allowed = {"buyer": buyer, "supplier": supplier, "either": buyer or supplier}[side]
+    if not allowed:
+        raise MarketError("forbidden", _("이 발주서를 처리할 권한이 없습니다."))
+    with transaction.atomic():
+        po = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+        if po.status == target:
+            return po
+        if po.status not in sources:
+            raise MarketError(
+                "bad_transition",
+                _("지금 상태(%(status)s)에서는 할 수 없습니다."),
+                params={"status": po.get_status_display()},
+            )
+        po.status = target
+        setattr(po, stamp, timezone.now())
+        po.save(update_fields=["status", stamp])
+        audit_record(actor=actor, action=f"market.po.{action}", obj=po)
+    return po
+
+
+def purchase_order_accept(*, actor: Any, po: Any) -> Any:
+    return purchase_order_transition(actor=actor, po=po, action="accept")
+
+
+def purchase_order_deliver(*, actor: Any, po: Any) -> Any:
+    return purchase_order_transition(actor=actor, po=po, action="deliver")

@@ -31,3 +31,15 @@ urlpatterns = [
     path("operator/market-days/<int:pk>/", views.market_day, name="market_day"),
     path("statement/", views.statement, name="statement"),
 ]
+
+# --- public purchasing (견적요청 · 견적 · 발주 · 우선구매 실적) ------------------------------------
+urlpatterns += [
+    path("purchasing/requests/", views.quote_requests, name="quote_requests"),
+    path("purchasing/requests/new/", views.quote_request_new, name="quote_request_new"),
+    path("purchasing/requests/<int:pk>/", views.quote_request, name="quote_request"),
+    path("purchasing/requests/<int:pk>/quote/", views.quote_submit, name="quote_submit"),
+    path("purchasing/incoming/", views.quote_incoming, name="quote_incoming"),
+    path("purchasing/orders/", views.purchase_orders, name="purchase_orders"),
+    path("purchasing/orders/<int:pk>/", views.purchase_order, name="purchase_order"),
+    path("purchasing/report/", views.priority_report, name="priority_report"),
+]

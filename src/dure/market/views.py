@@ -104,6 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
             and access.suppliers_of(request.user).exists(),
             "is_referrer": access.sellers_of(request.user).exists()
             or access.creators_of(request.user).exists(),
+            "is_institution": access.is_institution(request.user),
             "articles": CreatorContent.objects.filter(published=True).select_related("creator")[:5],
         },
     )
@@ -831,5 +832,489 @@ def market_day(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "report": report,
             "report_total": sum(r["sales"] for r in report),
+        },
+    )
+
+
+# === Public purchasing: quotation requests, quotes, purchase orders, priority purchases ========
+
+
+def _purchasing_nav(user: Any) -> dict[str, Any]:
+    return {
+        "is_operator": access.is_operator(user),
+        "is_supplier": access.suppliers_of(user).exists(),
+        "is_institution": access.is_institution(user),
+    }
+
+
+def _quotes_revealed(item: Any) -> bool:
+    """Quotes stay sealed until the deadline passes or the institution closes the request."""
+    from .models import QuotationStatus
+
+    return item.status != QuotationStatus.OPEN or timezone.now() >= item.reply_deadline
+
+
+@login_required
+@require_GET
+def quote_requests(request: HttpRequest) -> HttpResponse:
+    """The institution's quotation requests (the operator: all)."""
+    if not (access.is_institution(request.user) or access.is_operator(request.user)):
+        raise Http404
+    rows = (
+        access.quotation_requests_visible_to(request.user)
+        .filter(
+            **(
+                {}
+                if access.is_operator(request.user)
+                else {"buyer_organisation_id__in": access.institution_ids(request.user)}
+            )
+        )
+        .select_related("buyer_organisation")
+        .prefetch_related("quotes")
+        .order_by("-created_at", "-pk")[:200]
+    )
+    return render(
+        request,
+        "market/quote_requests.html",
+        {"requests": rows, **_purchasing_nav(request.user)},
+    )
+
+
+def _request_form_choices(user: Any) -> dict[str, Any]:
+    from .models import Product
+
+    orgs = Organisation.objects.filter(pk__in=access.institution_ids(user)).order_by("name")
+    suppliers = SupplierProfile.objects.filter(status=SupplierStatus.APPROVED).select_related(
+        "organisation"
+    )
+    products = (
+        Product.objects.filter(active=True, supplier__status=SupplierStatus.APPROVED)
+        .select_related("supplier__organisation")
+        .order_by("name", "pk")[:500]
+    )
+    return {
+        "organisations": [(o.pk, o.name) for o in orgs],
+        "suppliers": [
+            (s.pk, f"{s.organisation.name} ({s.get_economy_type_display()})")
+            for s in suppliers.order_by("organisation__name")
+        ],
+        "categories": _category_choices(),
+        "products": [(p.pk, f"{p.name} — {p.supplier.organisation.name}") for p in products],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_request_new(request: HttpRequest) -> HttpResponse:
+    from .forms import QuotationLineFormSet, QuotationRequestForm
+
+    if not access.is_institution(request.user):
+        raise Http404
+    choices = _request_form_choices(request.user)
+    data = request.POST if request.method == "POST" else None
+    initial: dict[str, Any] = {}
+    line_initial: list[dict[str, Any]] | None = None
+    if data is not None and data.get("action") == "add_line":
+        # one more blank line, no validation yet (works without JavaScript)
+        initial = {**data.dict(), "suppliers": data.getlist("suppliers")}
+        initial["open_to_all"] = bool(data.get("open_to_all"))
+        raw = data.get("lines-TOTAL_FORMS", "1")
+        count = min(int(raw) if raw.isdigit() else 1, 49)
+        fields = ("product", "description", "quantity", "unit")
+        line_initial = [
+            {f: data.get(f"lines-{i}-{f}", "") for f in fields} for i in range(count)
+        ] + [{}]
+        data = None
+    form = QuotationRequestForm(
+        data,
+        organisations=choices["organisations"],
+        suppliers=choices["suppliers"],
+        categories=choices["categories"],
+        initial=initial,
+    )
+    lines = QuotationLineFormSet(
+        data,
+        prefix="lines",
+        form_kwargs={"products": choices["products"]},
+        initial=line_initial,
+    )
+    if line_initial is not None:
+        lines.extra = 0
+    if data is not None and form.is_valid() and lines.is_valid():
+        items = [
+            {
+                "product_id": f.cleaned_data.get("product"),
+                "description": f.cleaned_data.get("description", ""),
+                "quantity": f.cleaned_data.get("quantity"),
+                "unit": f.cleaned_data.get("unit", ""),
+            }
+            for f in lines.forms
+            if not f.is_blank()
+        ]
+        cd = form.cleaned_data
+        try:
+            created = services.quotation_request_create(
+                actor=request.user,
+                organisation=Organisation.objects.get(pk=cd["organisation"]),
+                title=cd["title"],
+                description=cd["description"],
+                delivery_place=cd["delivery_place"],
+                needed_by=cd["needed_by"],
+                reply_deadline=cd["reply_deadline"],
+                lines=items,
+                supplier_ids=cd["suppliers"],
+                open_to_all=cd["open_to_all"],
+                division=cd["division"],
+                category_id=cd["category"],
+                send=request.POST.get("action") == "send",
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("견적요청을 보냈습니다.")
+                if created.status == "open"
+                else _("견적요청을 임시 저장했습니다."),
+            )
+            return redirect("market:quote_request", pk=created.pk)
+    return render(
+        request,
+        "market/quote_request_form.html",
+        {"form": form, "lines": lines, **_purchasing_nav(request.user)},
+    )
+
+
+def _comparison(item: Any) -> dict[str, Any]:
+    """Quotes side by side: one row per requested line, one column per quote."""
+    quotes = list(item.quotes.select_related("supplier__organisation").prefetch_related("lines"))
+    prices = {q.pk: {ql.request_line_id: ql for ql in q.lines.all()} for q in quotes}
+    rows = [
+        {"line": line, "cells": [prices[q.pk].get(line.pk) for q in quotes]}
+        for line in item.lines.all()
+    ]
+    lowest = min((q.total for q in quotes), default=None)
+    return {"quotes": quotes, "rows": rows, "lowest": lowest}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """One request: the institution compares the quotes and awards one, sends, closes or
+    cancels; a supplier reads it and quotes; the operator reads."""
+    from .models import Quote
+
+    item = access.access_quotation_request(user=request.user, request_id=pk)
+    is_buyer = item.buyer_organisation_id in access.institution_ids(request.user)
+    if request.method == "POST":
+        if not is_buyer:
+            raise Http404
+        action = request.POST.get("action", "")
+        try:
+            if action == "send":
+                services.quotation_request_send(actor=request.user, request=item)
+                done = _("견적요청을 보냈습니다.")
+            elif action == "close":
+                services.quotation_request_close(actor=request.user, request=item)
+                done = _("견적 접수를 마감했습니다.")
+            elif action == "cancel":
+                services.quotation_request_cancel(actor=request.user, request=item)
+                done = _("견적요청을 취소했습니다.")
+            elif action == "award":
+                raw = request.POST.get("quote", "")
+                quote = Quote.objects.filter(
+                    pk=int(raw) if raw.isdigit() and len(raw) < 18 else 0, request=item
+                ).first()
+                if quote is None:
+                    raise services.MarketError(
+                        "unknown_quote", _("선정할 견적을 골라 주세요."), field="quote"
+                    )
+                po = services.quotation_award(actor=request.user, request=item, quote=quote)
+                messages.success(
+                    request, _("견적을 선정하고 발주서 %(n)s를 발행했습니다.") % {"n": po.number}
+                )
+                return redirect("market:purchase_order", pk=po.pk)
+            else:
+                raise services.MarketError("invalid_choice", _("알 수 없는 처리입니다."))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, done)
+        return redirect("market:quote_request", pk=item.pk)
+    my_suppliers = access.quoting_suppliers(request.user, item)
+    own_quotes = list(
+        item.quotes.filter(supplier__in=access.suppliers_of(request.user)).select_related(
+            "supplier__organisation"
+        )
+    )
+    revealed = _quotes_revealed(item) and (is_buyer or access.is_operator(request.user))
+    return render(
+        request,
+        "market/quote_request.html",
+        {
+            "item": item,
+            "lines": item.lines.select_related("product"),
+            "is_buyer": is_buyer,
+            "revealed": revealed,
+            "comparison": _comparison(item) if revealed else None,
+            "quote_count": item.quotes.count(),
+            "can_quote": bool(my_suppliers)
+            and item.status == "open"
+            and timezone.now() < item.reply_deadline,
+            "own_quotes": own_quotes,
+            "invited": item.suppliers.select_related("organisation"),
+            "po": getattr(item, "purchase_order", None) if item.status == "awarded" else None,
+            **_purchasing_nav(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supplier submits (or revises) its quote."""
+    from .forms import QuoteForm
+
+    item = access.access_quotation_request(user=request.user, request_id=pk)
+    suppliers = access.quoting_suppliers(request.user, item)
+    if not suppliers:
+        raise Http404
+    lines = list(item.lines.all())
+    initial: dict[str, Any] = {"supplier": suppliers[0].pk}
+    current = item.quotes.filter(supplier__in=suppliers).prefetch_related("lines").first()
+    if current is not None:
+        initial.update(
+            supplier=current.supplier_id,
+            delivery_date=current.delivery_date,
+            valid_until=current.valid_until,
+            note=current.note,
+        )
+        for ql in current.lines.all():
+            initial[f"price_{ql.request_line_id}"] = ql.unit_price
+            initial[f"tax_{ql.request_line_id}"] = ql.tax_type
+    form = QuoteForm(
+        request.POST or None,
+        lines=lines,
+        suppliers=[(s.pk, s.organisation.name) for s in suppliers],
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        supplier = next(s for s in suppliers if s.pk == form.cleaned_data["supplier"])
+        try:
+            quote = services.quote_submit(
+                actor=request.user,
+                request=item,
+                supplier=supplier,
+                lines=form.quote_lines(),
+                delivery_date=form.cleaned_data["delivery_date"],
+                valid_until=form.cleaned_data["valid_until"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("견적을 제출했습니다 (%(rev)s차, 합계 %(total)s원).")
+                % {"rev": quote.revision, "total": f"{quote.total:,}"},
+            )
+            return redirect("market:quote_request", pk=item.pk)
+    return render(
+        request,
+        "market/quote_form.html",
+        {"form": form, "item": item, "current": current, **_purchasing_nav(request.user)},
+    )
+
+
+@login_required
+@require_GET
+def quote_incoming(request: HttpRequest) -> HttpResponse:
+    """Requests a supplier may quote (or has quoted)."""
+    if not (access.suppliers_of(request.user).exists() or access.is_operator(request.user)):
+        raise Http404
+    from .models import QuotationStatus, Quote
+
+    mine = access.suppliers_of(request.user)
+    rows = (
+        access.quotation_requests_visible_to(request.user)
+        .exclude(status=QuotationStatus.DRAFT)
+        .select_related("buyer_organisation")
+        .order_by("reply_deadline", "pk")[:200]
+    )
+    quoted = {
+        q.request_id: q
+        for q in Quote.objects.filter(supplier__in=mine, request__in=[r.pk for r in rows])
+    }
+    return render(
+        request,
+        "market/quote_incoming.html",
+        {
+            "rows": [(r, quoted.get(r.pk)) for r in rows],
+            "now": timezone.now(),
+            **_purchasing_nav(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def purchase_orders(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (
+        access.is_institution(user)
+        or access.suppliers_of(user).exists()
+        or access.is_operator(user)
+    ):
+        raise Http404
+    rows = (
+        access.purchase_orders_visible_to(user)
+        .select_related("buyer_organisation", "supplier__organisation", "request")
+        .order_by("-issued_at", "-pk")[:200]
+    )
+    return render(request, "market/purchase_orders.html", {"orders": rows, **_purchasing_nav(user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def purchase_order(request: HttpRequest, pk: int) -> HttpResponse:
+    po = access.access_purchase_order(user=request.user, po_id=pk)
+    is_buyer = po.buyer_organisation_id in access.institution_ids(request.user)
+    is_seller = po.supplier.organisation_id in access.supplier_organisation_ids(request.user)
+    if request.method == "POST":
+        if not (is_buyer or is_seller):
+            raise Http404
+        try:
+            services.purchase_order_transition(
+                actor=request.user, po=po, action=request.POST.get("action", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("발주서 상태를 바꿨습니다."))
+        return redirect("market:purchase_order", pk=po.pk)
+    actions = []
+    for name, (sources, _target, side, _stamp) in services.PO_TRANSITIONS.items():
+        allowed = {"buyer": is_buyer, "supplier": is_seller, "either": is_buyer or is_seller}
+        if po.status in sources and allowed[side]:
+            actions.append(name)
+    labels = {
+        "accept": _("수주 확인"),
+        "deliver": _("납품 완료"),
+        "invoice": _("세금계산서 발행 완료"),
+        "pay": _("대금 지급 완료"),
+        "cancel": _("발주 취소"),
+    }
+    return render(
+        request,
+        "market/purchase_order.html",
+        {
+            "po": po,
+            "lines": po.lines.all(),
+            "actions": [(a, labels[a]) for a in actions],
+            **_purchasing_nav(request.user),
+        },
+    )
+
+
+def _report_choices(user: Any) -> list[tuple[int, str]]:
+    from .models import PurchaseOrder
+
+    orgs = access.report_organisations(user)
+    if access.is_operator(user):
+        buyers = set(
+            Order.objects.exclude(buyer_organisation=None).values_list(
+                "buyer_organisation_id", flat=True
+            )
+        ) | set(PurchaseOrder.objects.values_list("buyer_organisation_id", flat=True))
+        orgs = orgs.filter(pk__in=buyers)
+    return list(orgs.order_by("name").values_list("pk", "name"))
+
+
+@login_required
+@require_GET
+def priority_report(request: HttpRequest) -> HttpResponse:
+    """우선구매 실적: an organisation's purchases from social-economy suppliers in a year, by
+    social-economy type and supplier, as a page, CSV or XLSX."""
+    from .forms import PriorityReportForm
+    from .models import SocialEconomyType
+    from .selectors import priority_purchase_report
+
+    organisations = _report_choices(request.user)
+    if not organisations:
+        raise Http404
+    this_year = timezone.localdate().year
+    years = list(range(this_year, this_year - 6, -1))
+    default_org = next(
+        (pk for pk, _name in organisations if pk in access.institution_ids(request.user)),
+        organisations[0][0],
+    )
+    form = PriorityReportForm(
+        request.GET if "year" in request.GET else None,
+        organisations=organisations,
+        years=years,
+        initial={"organisation": default_org, "year": this_year},
+    )
+    org_id, year = default_org, this_year
+    if form.is_bound and form.is_valid():
+        org_id, year = form.cleaned_data["organisation"], form.cleaned_data["year"]
+    report = priority_purchase_report(organisation_id=org_id, year=year)
+    org_name = dict(organisations)[org_id]
+    labels = {key: str(label) for key, label in SocialEconomyType.choices}
+    by_type = [(labels.get(k, k), v) for k, v in report["by_type"].items()]
+    suppliers = [
+        {**row, "type_label": labels.get(row["economy_type"], row["economy_type"])}
+        for row in report["suppliers"]
+    ]
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        head = [str(_("구분")), str(_("사회적경제 유형")), str(_("입점사")), str(_("금액 (원)"))]
+        table = [[str(_("유형별")), t, "", v] for t, v in by_type]
+        table += [
+            [str(_("입점사별")), r["type_label"], r["supplier"], r["amount"]] for r in suppliers
+        ]
+        table.append([str(_("합계")), "", "", report["total"]])
+        filename = f"priority-purchases-{org_id}-{year}.{fmt}"
+        if fmt == "csv":
+            import csv
+            import io
+
+            out = io.StringIO()
+            out.write("\ufeff")  # Excel opens UTF-8 Korean correctly with a BOM
+            writer = csv.writer(out)
+            writer.writerow([org_name, year])
+            writer.writerow(head)
+            writer.writerows(table)
+            response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        else:
+            import io
+
+            from openpyxl import Workbook
+
+            book = Workbook()
+            sheet = book.active
+            sheet.title = str(year)
+            sheet.append([str(org_name), year])
+            sheet.append(head)
+            for row in table:
+                sheet.append([str(c) if not isinstance(c, int) else c for c in row])
+            buffer = io.BytesIO()
+            book.save(buffer)
+            response = HttpResponse(
+                buffer.getvalue(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return render(
+        request,
+        "market/priority_report.html",
+        {
+            "form": form,
+            "report": report,
+            "org_name": org_name,
+            "by_type": by_type,
+            "suppliers": suppliers,
+            "query": f"organisation={org_id}&year={year}",
+            **_purchasing_nav(request.user),
         },
     )
