@@ -11,6 +11,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from dure.core.models import AuditEvent
 from dure.search.models import SearchDocument
@@ -538,3 +539,31 @@ def test_blank_cells_never_clear_what_the_platform_manages(tmp_path, users):
     )
     tech.refresh_from_db()
     assert (tech.commercialisation, tech.upfront_fee, tech.trl) == ("dormant", 3_000_000, 7)
+
+
+def test_a_large_import_refreshes_the_search_statistics(tmp_path, monkeypatch):
+    """PostgreSQL estimates term frequencies from ANALYZE statistics: a bulk load refreshes
+    them at once (here "large" is lowered to 3 rows), a re-import that writes nothing does not."""
+    from dure.search import backends
+    from dure.techbank import importers
+
+    calls = []
+    for engine in (backends.SQLiteBackend, backends.PostgresBackend):
+        monkeypatch.setattr(engine, "refresh_statistics", lambda self: calls.append(1))
+    monkeypatch.setattr(importers, "ANALYZE_AFTER_ROWS", 3)
+    path = write_csv(tmp_path / "kipris.csv", ROWS, encoding="utf-8")
+    import_file(kind="technologies", path=path)
+    assert calls == [1]
+    import_file(kind="technologies", path=path)  # unchanged rows
+    assert calls == [1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics")
+def test_refreshed_statistics_show_a_frequent_term(make_technology):
+    from dure.search.backends import backend
+
+    for n in range(120):
+        make_technology(title=f"초음파 센서 시험 {n}", abstract="초음파 센서로 누수를 찾는다.")
+    engine = backend()
+    engine.refresh_statistics()
+    assert engine.document_frequencies(("센서",))["센서"] >= 60

@@ -100,6 +100,9 @@ class SQLiteBackend:
         """The documents of ``objects`` ({kind: [object id, …]}) that pass ``filters``."""
         return _documents_of(self._filter_where, objects, filters)
 
+    def refresh_statistics(self) -> None:
+        """Nothing to do: term frequencies come exactly from the FTS5 vocabulary."""
+
     def document_frequencies(self, tokens: tuple[str, ...]) -> dict[str, int]:
         """How many documents hold each token (exactly, from the FTS5 vocabulary)."""
         usable = _usable(tokens)
@@ -319,6 +322,15 @@ class PostgresBackend:
     def documents_of(self, objects, filters: Filters) -> list[Match]:
         """The documents of ``objects`` ({kind: [object id, …]}) that pass ``filters``."""
         return _documents_of(self._filter_where, objects, filters)
+
+    def refresh_statistics(self) -> None:
+        """After a bulk load: ANALYZE now rather than when autovacuum gets to it. Until then
+        the planner's statistics, and ``document_frequencies`` read from them, describe the
+        table before the load — every term looks rare and broad queries rank every match."""
+        global _pg_stats
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE search_searchdocument")
+        _pg_stats = (0.0, {})
 
     def document_frequencies(self, tokens: tuple[str, ...]) -> dict[str, int]:
         """Estimated documents per token, from the planner's statistics of the tsvector

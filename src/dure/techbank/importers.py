@@ -42,6 +42,7 @@ from django.utils import timezone
 from dure.core.audit import audit_record
 from dure.core.pagecache import bump_data_version
 from dure.directory.models import IndustryClass, Organisation, OrganisationKind
+from dure.search.backends import backend
 
 from . import access, services
 from .identifiers import normalize_application_number, normalize_nfec_number
@@ -57,6 +58,8 @@ from .search_index import (
 SAMPLE_BYTES = 1 << 20
 BATCH = 1000
 MAX_ERRORS = 1000  # a report longer than this is cut (the count stays exact)
+# An import this large refreshes the search statistics at once (PostgreSQL ANALYZE).
+ANALYZE_AFTER_ROWS = 1000
 
 Progress = Callable[[str, int, int], None]
 
@@ -733,6 +736,8 @@ class _Importer:
                 },
             )
         report.written = True
+        if report.created + report.updated >= ANALYZE_AFTER_ROWS:
+            backend().refresh_statistics()
         return report
 
     def _write(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
