@@ -61,6 +61,8 @@ def real_ids(org):
         "assembly_id": assembly.pk,
         "item_id": item.pk,
         "member_id": member.pk,
+        # capital refunds: the demo's claimed refund (문지현)
+        "refund_id": serio.coop_members.get(name="문지현").capital_refunds.get().pk,
     }
 
 

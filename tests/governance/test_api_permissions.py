@@ -19,6 +19,8 @@ import pytest
 from .test_permissions_pages import (
     ROLES,
     governance_state,
+    own_refund,
+    refund_world,
     world,  # noqa: F401 - the fixture
 )
 
@@ -329,6 +331,99 @@ MATRIX = [
         label="signatures missing",
     ),
 ]
+
+
+# --- capital refunds -----------------------------------------------------------------------------
+# One block (before the parametrisation reads MATRIX); the refunds are made lazily by the URL
+# functions, which run before the state snapshot.
+
+OFFICER_ONLY = expect(404, yes=({"coop"}, 200))
+
+MATRIX += [
+    Case(
+        "GET",
+        G + "/cooperatives/{org_id}/refunds",
+        RUN,
+        lambda w: f"{G}/cooperatives/{refund_world(w).serio.pk}/refunds",
+    ),
+    Case(
+        "GET",
+        G + "/cooperatives/{org_id}/refunds",
+        expect(404),
+        lambda w: f"{G}/cooperatives/{w.council.pk}/refunds",
+        label="council",
+    ),
+    Case(
+        "GET",
+        G + "/refunds/{refund_id}",
+        OFFICER_ONLY,
+        lambda w: f"{G}/refunds/{refund_world(w).refund.pk}",
+    ),
+    Case(
+        "GET",
+        G + "/refunds/{refund_id}",
+        SEE,
+        lambda w: f"{G}/refunds/{own_refund(w).pk}",
+        label="the departed member's own",
+    ),
+    Case(
+        "POST",
+        G + "/refunds/{refund_id}/claim",
+        OFFICER_ONLY,
+        lambda w: f"{G}/refunds/{refund_world(w).refund.pk}/claim",
+        body=lambda w, r: {"claimed_on": str(w.today)},
+    ),
+    Case(
+        "POST",
+        G + "/refunds/{refund_id}/claim",
+        RUN,
+        lambda w: f"{G}/refunds/{own_refund(w).pk}/claim",
+        body=lambda w, r: {"claimed_on": str(w.today)},
+        label="the departed member's own",
+    ),
+    Case(
+        "POST",
+        G + "/refunds/{refund_id}/deduction",
+        OFFICER_ONLY,
+        lambda w: f"{G}/refunds/{refund_world(w).refund.pk}/deduction",
+        body=lambda w, r: {"deduction": 1000, "reason": "손실 분담"},
+    ),
+    Case(
+        "POST",
+        G + "/refunds/{refund_id}/pay",
+        OFFICER_ONLY,
+        lambda w: f"{G}/refunds/{refund_world(w).claimed_refund.pk}/pay",
+        body=lambda w, r: {
+            "paid_on": str(w.today),
+            "method": "bank_transfer",
+            "resolution_item_id": w.refund_item.pk,
+        },
+    ),
+    Case(
+        "POST",
+        G + "/refunds/{refund_id}/pay",
+        expect(404, yes=({"coop"}, 422)),
+        lambda w: f"{G}/refunds/{refund_world(w).refund.pk}/pay",
+        body=lambda w, r: {
+            "paid_on": str(w.today),
+            "method": "cash",
+            "resolution_item_id": w.refund_item.pk,
+        },
+        label="not claimed",
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def _refunds_exist_before_the_snapshot(request):
+    """The matrix test snapshots the state before building the URL: make the refunds first."""
+    callspec = getattr(request.node, "callspec", None)
+    case = callspec.params.get("case") if callspec else None
+    if case is not None and "/refunds" in case.path:
+        case.url(request.getfixturevalue("world"))
+
+
+# --- end of capital refunds ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -453,6 +453,146 @@ CASES: list[Case] = [
 ]
 
 
+# --- capital refunds -----------------------------------------------------------------------------
+# Kept in one block (before ``_params`` reads CASES) so it merges with other work on this file.
+# The refunds are made lazily from the path functions (they run before the state snapshot).
+
+
+def refund_world(w):
+    """A claimable refund (한세정 left last fiscal year), the demo's claimed refund (문지현) and
+    a passed '지분 환급' item of yesterday's assembly."""
+    if not hasattr(w, "refund"):
+        from dure.governance import services
+        from dure.governance.models import AgendaItem, Assembly, CapitalRefund
+
+        last_year = dt.date(w.today.year - 1, 6, 30)
+        leaver = w.members[5]
+
+        services.member_status_change(
+            actor=w.users["coop"], member=leaver, status="withdrawn", on=last_year, reason="탈퇴"
+        )
+        w.refund = CapitalRefund.objects.get(member=leaver)
+        w.claimed_refund = CapitalRefund.objects.get(
+            member__organisation=w.serio, member__name="문지현"
+        )
+        at = timezone.now() - dt.timedelta(days=1)
+        held = Assembly.objects.create(
+            organisation=w.serio,
+            kind="ordinary",
+            title="환급 의결 총회",
+            scheduled_at=at,
+            place="회의실",
+            purpose="환급",
+            status="closed",
+            opened_at=at,
+            closed_at=at,
+        )
+        w.refund_item = AgendaItem.objects.create(
+            assembly=held,
+            order=1,
+            title="탈퇴 조합원 출자금 환급의 건",
+            matter="capital_refund",
+            resolution="special",
+            status="closed",
+            present=6,
+            yes=6,
+            no=0,
+            abstain=0,
+            required_present=5,
+            required_yes=4,
+            passed=True,
+            explanation="가결",
+            closed_at=at,
+        )
+    return w
+
+
+def own_refund(w):
+    """The ``member`` user's own refund: they left last fiscal year (their account stays linked)."""
+    if not hasattr(w, "own_refund"):
+        from dure.governance import services
+        from dure.governance.models import CapitalRefund
+
+        services.member_status_change(
+            actor=w.users["coop"],
+            member=w.me,
+            status="withdrawn",
+            on=dt.date(w.today.year - 1, 6, 30),
+            reason="탈퇴",
+        )
+        w.own_refund = CapitalRefund.objects.get(member=w.me)
+    return w.own_refund
+
+
+def _refund_status(w, r, pk_attr, **expected):
+    from dure.governance.models import CapitalRefund
+
+    row = CapitalRefund.objects.filter(pk=getattr(w, pk_attr).pk).values(*expected).get()
+    return row == expected
+
+
+CASES += [
+    *org_pages(
+        C + "<int:org>/refunds/",
+        lambda w: f"/coop/{refund_world(w).serio.pk}/refunds/",
+        officers_only=True,
+    ),
+    get(
+        C + "<int:org>/refunds/",
+        lambda w: f"/coop/{w.council.pk}/refunds/",
+        only(set()),
+        variant="council",
+    ),
+    *org_pages(
+        C + "refunds/<int:pk>/",
+        lambda w: f"/coop/refunds/{refund_world(w).refund.pk}/",
+        officers_only=True,
+    ),
+    get(
+        C + "refunds/<int:pk>/",
+        lambda w: f"/coop/refunds/{own_refund(w).pk}/",
+        only(SERIO),
+        variant="the departed member's own refund",
+    ),
+    *action(
+        C + "refunds/<int:pk>/claim/",
+        lambda w: f"/coop/refunds/{refund_world(w).refund.pk}/claim/",
+        data=lambda w, r: {"claim-claimed_on": w.today.isoformat()},
+        effect=lambda w, r: _refund_status(w, r, "refund", status="claimed"),
+    ),
+    *action(
+        C + "refunds/<int:pk>/deduction/",
+        lambda w: f"/coop/refunds/{refund_world(w).refund.pk}/deduction/",
+        data=lambda w, r: {"deduction-deduction": 1000, "deduction-reason": "손실 분담"},
+        effect=lambda w, r: _refund_status(w, r, "refund", deduction=1000),
+    ),
+    *action(
+        C + "refunds/<int:pk>/pay/",
+        lambda w: f"/coop/refunds/{refund_world(w).claimed_refund.pk}/pay/",
+        data=lambda w, r: {
+            "pay-resolution_item": w.refund_item.pk,
+            "pay-paid_on": w.today.isoformat(),
+            "pay-method": "bank_transfer",
+            "pay-reference": "이체 1호",
+        },
+        effect=lambda w, r: _refund_status(w, r, "claimed_refund", status="paid"),
+    ),
+]
+
+_governance_state_without_refunds = governance_state
+
+
+def governance_state() -> dict[str, Any]:  # noqa: F811 - adds the refunds to the snapshot
+    from dure.governance.models import CapitalRefund
+
+    return _governance_state_without_refunds() | {
+        "CapitalRefund": list(CapitalRefund.objects.order_by("pk").values())
+    }
+
+
+# --- end of capital refunds ----------------------------------------------------------------------
+
+
 def _params():
     for case in CASES:
         for role in ROLES:

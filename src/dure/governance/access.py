@@ -181,3 +181,38 @@ def access_expulsion(*, user: Any, case_id: Any) -> ExpulsionCase:
     if not can_manage(user, case.member.organisation_id):
         raise Http404
     return case
+
+
+# --- capital refunds ---------------------------------------------------------------------------
+# Officers (the auditor included) see their cooperative's refunds, managing officers record
+# claims and payments; a departed member sees their own refund (their register entry stays
+# linked to their account after they leave). Everybody else: 404.
+
+
+def access_refund(*, user: Any, refund_id: Any, manage: bool = False) -> Any:
+    from .models import CapitalRefund
+
+    pk = _int(refund_id)
+    try:
+        refund = CapitalRefund.objects.select_related(
+            "member", "member__organisation", "resolution_item", "resolution_item__assembly"
+        ).get(pk=pk)
+    except CapitalRefund.DoesNotExist as exc:
+        raise Http404 from exc
+    org_id = refund.member.organisation_id
+    if manage:
+        if not can_manage(user, org_id):
+            raise Http404
+    elif not (
+        is_officer(user, org_id)
+        or (refund.member.user_id is not None and refund.member.user_id == getattr(user, "pk", 0))
+    ):
+        raise Http404
+    return refund
+
+
+def can_see_refund(user: Any, refund: Any) -> bool:
+    """Officers and the departed member themself."""
+    return is_officer(user, refund.member.organisation_id) or (
+        refund.member.user_id is not None and refund.member.user_id == getattr(user, "pk", None)
+    )

@@ -506,3 +506,105 @@ def add_officer_term(
 
 
 router.add_router("", ops)
+
+
+# --- capital refunds ---------------------------------------------------------------------------
+# Officers (the auditor included) list and read; managing officers record claims, deductions and
+# payments; the departed member reads their own refund (403 on the rest).
+
+from django.utils import timezone  # noqa: E402
+
+from .models import AgendaItem as _AgendaItem  # noqa: E402
+from .schemas import (  # noqa: E402
+    RefundClaimIn,
+    RefundDeductionIn,
+    RefundListOut,
+    RefundOut,
+    RefundPayIn,
+)
+
+
+def _refund_out(refund: Any, today: Any = None) -> dict[str, Any]:
+    today = today or timezone.localdate()
+    return {
+        **{
+            f: getattr(refund, f)
+            for f in RefundOut.model_fields
+            if f not in {"member_name", "stage", "net", "claim_deadline"}
+        },
+        "member_name": refund.member.name,
+        "net": refund.net,
+        "claim_deadline": refund.claim_deadline,
+        "stage": refund.stage(today),
+    }
+
+
+@ops.get("/cooperatives/{org_id}/refunds", response={200: RefundListOut, **WRITE})
+def list_refunds(request: HttpRequest, org_id: int) -> dict[str, Any]:
+    """탈퇴 조합원 출자금 환급 목록과 단계별 합계 (임원·감사)."""
+    coop = access.access_cooperative(user=request.user, organisation_id=org_id)
+    if not access.is_officer(request.user, coop.pk):
+        raise PermissionDenied
+    today = timezone.localdate()
+    liabilities = services.capital_refund_liabilities(coop.pk, today=today)
+    rows = [
+        *liabilities.waiting,
+        *liabilities.claimable,
+        *liabilities.claimed,
+        *liabilities.paid,
+        *liabilities.lapsed,
+    ]
+    return {"totals": liabilities.totals, "refunds": [_refund_out(r, today) for r in rows]}
+
+
+@ops.get("/refunds/{refund_id}", response={200: RefundOut, **READ})
+def get_refund(request: HttpRequest, refund_id: int) -> dict[str, Any]:
+    """환급 기록 (임원, 탈퇴한 본인)."""
+    return _refund_out(access.access_refund(user=request.user, refund_id=refund_id))
+
+
+def _refund_to_run(request: HttpRequest, refund_id: int) -> Any:
+    refund = access.access_refund(user=request.user, refund_id=refund_id)
+    _manage_or_403(request, refund.member.organisation_id)
+    return refund
+
+
+@ops.post("/refunds/{refund_id}/claim", response={200: RefundOut, **WRITE})
+def claim_refund(request: HttpRequest, refund_id: int, payload: RefundClaimIn) -> dict[str, Any]:
+    """청구 기록 (임원): 탈퇴한 회계연도 다음 해 첫날부터, 2년이 지나면 소멸 (제26조)."""
+    refund = _refund_to_run(request, refund_id)
+    return _refund_out(
+        services.capital_refund_claim(actor=request.user, refund=refund, **payload.model_dump())
+    )
+
+
+@ops.post("/refunds/{refund_id}/deduction", response={200: RefundOut, **WRITE})
+def set_refund_deduction(
+    request: HttpRequest, refund_id: int, payload: RefundDeductionIn
+) -> dict[str, Any]:
+    """공제액 기록 (임원): 손실액 부담 등 (제27조), 환급 대상 금액 이내."""
+    refund = _refund_to_run(request, refund_id)
+    return _refund_out(
+        services.capital_refund_set_deduction(
+            actor=request.user, refund=refund, **payload.model_dump()
+        )
+    )
+
+
+@ops.post("/refunds/{refund_id}/pay", response={200: RefundOut, **WRITE})
+def pay_refund(request: HttpRequest, refund_id: int, payload: RefundPayIn) -> dict[str, Any]:
+    """지급 기록 (임원): 청구된 환급을 한 번만, 가결된 '지분 환급' 안건을 근거로 (제29조)."""
+    refund = _refund_to_run(request, refund_id)
+    item = _AgendaItem.objects.filter(
+        pk=payload.resolution_item_id, assembly__organisation_id=refund.member.organisation_id
+    ).first()
+    return _refund_out(
+        services.capital_refund_pay(
+            actor=request.user,
+            refund=refund,
+            paid_on=payload.paid_on,
+            method=payload.method,
+            reference=payload.reference,
+            resolution_item=item,
+        )
+    )

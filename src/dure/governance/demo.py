@@ -281,6 +281,52 @@ def load_demo() -> dict[str, int]:
         CoopSettings.objects.get_or_create(organisation=org)
     if SERIO in orgs:
         counts["governance_members"] += _serio(orgs[SERIO])
+        _serio_refund(orgs[SERIO])  # capital refunds (section at the end)
     if COUNCIL in orgs:
         counts["governance_members"] += _council(orgs[COUNCIL])
     return counts
+
+
+# --- capital refunds ---------------------------------------------------------------------------
+
+SERIO_LEAVER = "문지현"
+
+
+def _serio_refund(serio: Organisation) -> None:
+    """A former employee of 세리오 who withdrew on 31 August 2024 (20 shares of 50,000원, paid)
+    and claimed the refund of 1,000,000원 on 14 February 2025 — awaiting the assembly's
+    resolution and payment."""
+    from .models import CapitalRefund, MemberStatus, RefundStatus
+    from .services import capital_refund_open
+
+    leaver = Member.objects.filter(organisation=serio, name=SERIO_LEAVER).first()
+    if leaver is None:
+        top = Member.objects.filter(organisation=serio).order_by("-number").first()
+        leaver = Member.objects.create(
+            organisation=serio,
+            number=(top.number if top else 0) + 1,
+            name=SERIO_LEAVER,
+            kind=MemberKind.PERSON,
+            stakeholder_type=StakeholderType.WORKER,
+            joined_on=dt.date(2019, 3, 2),
+            status=MemberStatus.WITHDRAWN,
+            status_changed_on=dt.date(2024, 8, 31),
+            status_reason="퇴사에 따른 탈퇴",
+        )
+        ShareIssue.objects.create(
+            member=leaver,
+            count=20,
+            unit_price=50_000,
+            paid=True,
+            issued_on=leaver.joined_on,
+            paid_on=leaver.joined_on,
+        )
+    if leaver.status == MemberStatus.ACTIVE:
+        return
+    refund = CapitalRefund.objects.filter(member=leaver).first() or capital_refund_open(
+        actor=None, member=leaver
+    )
+    if refund.status == RefundStatus.PENDING and refund.claimable_from <= dt.date(2025, 2, 14):
+        refund.status = RefundStatus.CLAIMED
+        refund.claimed_on = dt.date(2025, 2, 14)
+        refund.save(update_fields=["status", "claimed_on", "updated_at"])

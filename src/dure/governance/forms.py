@@ -238,3 +238,52 @@ class OfficerTermForm(AccessibleFormMixin, forms.Form):
         widget=DATE,
         help_text=_("임기는 4년 이내 (제35조①), 이사장은 2차에 한해 연임 (제35조②)."),
     )
+
+
+# --- capital refunds ---------------------------------------------------------------------------
+
+from .models import AgendaItem, RefundPaymentMethod  # noqa: E402
+
+
+class RefundClaimForm(AccessibleFormMixin, forms.Form):
+    claimed_on = forms.DateField(
+        label=_("청구일"),
+        widget=DATE,
+        help_text=_("조합원(사망한 경우 상속인)이 서면으로 청구한 날."),
+    )
+    claimant = forms.CharField(
+        label=_("청구인 (본인이 아닐 때)"),
+        max_length=100,
+        required=False,
+        help_text=_("사망한 조합원은 상속인의 성명을 적습니다."),
+    )
+
+
+class RefundDeductionForm(AccessibleFormMixin, forms.Form):
+    deduction = forms.IntegerField(
+        label=_("공제액 (원)"),
+        min_value=0,
+        max_value=10**15,
+        help_text=_("탈퇴 조합원이 부담할 손실액 등 (제27조). 공제하지 않으면 0."),
+    )
+    reason = forms.CharField(label=_("공제 사유"), max_length=300, required=False)
+
+
+class RefundPaymentForm(AccessibleFormMixin, forms.Form):
+    resolution_item = forms.ModelChoiceField(
+        label=_("환급을 의결한 총회 안건"),
+        queryset=AgendaItem.objects.none(),
+        help_text=_("탈퇴 조합원의 출자금 환급은 총회 특별결의 사항입니다 (제29조)."),
+    )
+    paid_on = forms.DateField(label=_("지급일"), widget=DATE)
+    method = forms.ChoiceField(label=_("지급 방법"), choices=RefundPaymentMethod.choices)
+    reference = forms.CharField(label=_("지급 기록 (이체 번호 등)"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, items: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["resolution_item"]
+        field.queryset = items
+        field.label_from_instance = lambda item: (
+            f"{item.assembly.title} · {item.order}. {item.title}"
+        )
+        self._link_descriptions()

@@ -801,3 +801,185 @@ class OfficerTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member.name} {self.get_office_display()}"
+
+
+# --- capital refunds ---------------------------------------------------------------------------
+# A departed member's refund of capital (arts. 26–27; the window is ``rules.capital_refund_window``).
+# Appended as one section so it merges cleanly with other work on this file.
+
+import datetime as dt  # noqa: E402
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("청구 전")
+    CLAIMED = "claimed", _("청구됨")
+    PAID = "paid", _("지급 완료")
+    LAPSED = "lapsed", _("시효 소멸")
+
+
+class RefundPaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("계좌 이체")
+    CASH = "cash", _("현금")
+    OTHER = "other", _("기타")
+
+
+# The statuses that end membership, and so open a refund.
+DEPARTED_STATUSES = (
+    MemberStatus.WITHDRAWN,
+    MemberStatus.EXPELLED,
+    MemberStatus.DECEASED,
+    MemberStatus.LOST_ELIGIBILITY,
+)
+
+
+class CapitalRefund(models.Model):
+    """What the cooperative owes a member who left: their paid-in capital (ordinary and
+    preferred shares actually paid; subscribed but unpaid shares are not refunded), less an
+    optional deduction for their share of losses (art. 27), claimable from the first day of
+    the next fiscal year until the claim lapses 2 years later (art. 26②).
+
+    ``lapses_on`` is the first day on which the claim is gone (the last day to claim is the day
+    before). The window and the amounts are fixed when the refund is opened; one refund per
+    departure (a member leaves once: the register has no way back to active)."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("조합원"), on_delete=models.PROTECT, related_name="capital_refunds"
+    )
+    departure = models.CharField(
+        _("탈퇴 구분"),
+        max_length=20,
+        choices=[(s.value, s.label) for s in DEPARTED_STATUSES],
+    )
+    left_on = models.DateField(_("탈퇴일"))
+    ordinary_amount = models.BigIntegerField(_("납입 출자금 (원)"))
+    preferred_amount = models.BigIntegerField(_("납입 우선출자금 (원)"))
+    amount = models.BigIntegerField(_("환급 대상 금액 (원)"))
+    deduction = models.BigIntegerField(_("공제액 (원)"), default=0)
+    deduction_reason = models.CharField(_("공제 사유"), max_length=300, blank=True)
+    claimable_from = models.DateField(_("청구 가능일"))
+    lapses_on = models.DateField(_("청구권 소멸일"))
+    status = models.CharField(
+        _("상태"), max_length=8, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    claimed_on = models.DateField(_("청구일"), null=True, blank=True)
+    claimant = models.CharField(
+        _("청구인"), max_length=100, blank=True, help_text=_("본인이 아니면 (예: 상속인) 성명")
+    )
+    resolution_item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("환급 의결 안건"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="capital_refunds",
+    )
+    paid_on = models.DateField(_("지급일"), null=True, blank=True)
+    payment_method = models.CharField(
+        _("지급 방법"), max_length=16, choices=RefundPaymentMethod.choices, blank=True
+    )
+    payment_reference = models.CharField(_("지급 기록 (이체 번호 등)"), max_length=200, blank=True)
+    lapsed_on = models.DateField(_("소멸 처리일"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("출자금 환급")
+        verbose_name_plural = _("출자금 환급")
+        ordering = ["claimable_from", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "left_on"], name="gov_refund_one_per_departure"
+            ),
+            models.CheckConstraint(
+                condition=Q(ordinary_amount__gte=0, preferred_amount__gte=0, deduction__gte=0),
+                name="gov_refund_amounts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount=models.F("ordinary_amount") + models.F("preferred_amount")),
+                name="gov_refund_amount_is_paid_in",
+            ),
+            models.CheckConstraint(
+                condition=Q(deduction__lte=models.F("amount")),
+                name="gov_refund_deduction_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(deduction=0) | ~Q(deduction_reason=""),
+                name="gov_refund_deduction_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(lapses_on__gt=models.F("claimable_from"))
+                & Q(claimable_from__gt=models.F("left_on")),
+                name="gov_refund_window_order",
+            ),
+            # A claim lies inside the window: from claimable_from, before lapses_on.
+            models.CheckConstraint(
+                condition=Q(claimed_on__isnull=True)
+                | Q(
+                    claimed_on__gte=models.F("claimable_from"),
+                    claimed_on__lt=models.F("lapses_on"),
+                ),
+                name="gov_refund_claim_in_window",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", claimed_on__isnull=True, paid_on__isnull=True)
+                | Q(status="claimed", claimed_on__isnull=False, paid_on__isnull=True)
+                | Q(
+                    status="paid",
+                    claimed_on__isnull=False,
+                    paid_on__gte=models.F("claimed_on"),
+                    resolution_item__isnull=False,
+                )
+                & ~Q(payment_method="")
+                | Q(
+                    status="lapsed",
+                    claimed_on__isnull=True,
+                    paid_on__isnull=True,
+                    lapsed_on__gte=models.F("lapses_on"),
+                ),
+                name="gov_refund_status_fields",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "lapses_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.net:,}원"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:refund_detail", args=[self.pk])
+
+    @property
+    def net(self) -> int:
+        return self.amount - self.deduction
+
+    @property
+    def claim_deadline(self) -> dt.date:
+        """The last day a claim is accepted."""
+        return self.lapses_on - dt.timedelta(days=1)
+
+    def stage(self, today: dt.date) -> str:
+        """What the record means today: ``waiting`` (not yet claimable), ``claimable``,
+        ``claimed``, ``paid`` or ``lapsed`` (marked, or due to be marked)."""
+        if self.status == RefundStatus.PENDING:
+            if today < self.claimable_from:
+                return "waiting"
+            return "claimable" if today < self.lapses_on else "lapsed"
+        return str(self.status)
+
+    @property
+    def current_stage(self) -> str:
+        from django.utils import timezone
+
+        return self.stage(timezone.localdate())
+
+    @property
+    def current_stage_label(self) -> str:
+        return str(REFUND_STAGE_LABELS[self.current_stage])
+
+
+REFUND_STAGE_LABELS = {
+    "waiting": _("청구 가능일 전"),
+    "claimable": _("청구 가능"),
+    "claimed": _("청구됨 (지급 대기)"),
+    "paid": _("지급 완료"),
+    "lapsed": _("시효 소멸"),
+}

@@ -299,3 +299,69 @@ class OfficerTermOut(Schema):
     office: str
     starts_on: dt.date
     ends_on: dt.date
+
+
+# --- capital refunds ---------------------------------------------------------------------------
+
+from .models import RefundPaymentMethod  # noqa: E402
+
+RefundMethodValue = Literal[*RefundPaymentMethod.values]  # type: ignore[valid-type]
+MAX_WON = 10**15
+
+
+class RefundOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    departure: str
+    left_on: dt.date
+    ordinary_amount: int
+    preferred_amount: int
+    amount: int
+    deduction: int
+    deduction_reason: str
+    net: int
+    claimable_from: dt.date
+    claim_deadline: dt.date
+    lapses_on: dt.date
+    status: str
+    stage: str
+    claimed_on: dt.date | None
+    claimant: str
+    paid_on: dt.date | None
+    payment_method: str
+    payment_reference: str
+    resolution_item_id: int | None
+    lapsed_on: dt.date | None
+
+
+class RefundTotalsOut(Schema):
+    outstanding: int
+    waiting: int
+    claimable: int
+    lapsing_soon: int
+    claimed: int
+    paid: int
+    lapsed: int
+
+
+class RefundListOut(Schema):
+    totals: RefundTotalsOut
+    refunds: list[RefundOut]
+
+
+class RefundClaimIn(Schema):
+    claimed_on: dt.date
+    claimant: Text(100) = ""  # type: ignore[valid-type]
+
+
+class RefundDeductionIn(Schema):
+    deduction: int = Field(ge=0, le=MAX_WON)
+    reason: Text(300) = ""  # type: ignore[valid-type]
+
+
+class RefundPayIn(Schema):
+    paid_on: dt.date
+    method: RefundMethodValue
+    reference: Text(200) = ""  # type: ignore[valid-type]
+    resolution_item_id: int = Field(ge=1, le=2**62)

@@ -233,6 +233,8 @@ def member_status_change(
     audit_record(
         actor=actor, action="governance.member_status", obj=member, changes={"status": status}
     )
+    # Capital refunds: leaving opens the refund of the member's paid-in capital (art. 26).
+    capital_refund_open(actor=actor, member=member)
     return member
 
 
@@ -1160,6 +1162,8 @@ def item_close(*, actor: Any, item: AgendaItem) -> AgendaItem:
                 status_changed_on=_meeting_date(item.assembly),
                 status_reason=expulsion.get_ground_display(),
             )
+            # Capital refunds: an expelled member's refund opens too (art. 26).
+            capital_refund_open(actor=actor, member=expulsion.member)
     audit_record(
         actor=actor,
         action="governance.item_close",
@@ -1515,3 +1519,368 @@ def officer_roles_for(office: str) -> str:
     return {Office.CHAIR: Role.CHAIR, Office.DIRECTOR: Role.BOARD, Office.AUDITOR: Role.AUDITOR}[
         Office(office)
     ]
+
+
+# --- capital refunds ---------------------------------------------------------------------------
+# A departed member's refund of capital: opened when membership ends (``member_status_change``
+# and an expulsion's ``item_close`` call ``capital_refund_open``), claimed in the window of
+# ``rules.capital_refund_window`` (from the next fiscal year, lapsing 2 years later, art. 26),
+# paid once under the assembly's resolution, or marked lapsed (``dure governance-refunds-lapse``).
+#
+# The assembly's resolution: art. 29①(8의2)·② puts "refunds of capital to departed members
+# (expelled members included)" among the special-resolution matters (``rules.SPECIAL_MATTERS``:
+# ``capital_refund``). The Act requires it for every departure, so a payment always needs a
+# passed ``capital_refund`` item of the cooperative (one item may approve several refunds, as
+# the yearly "탈퇴 조합원 출자금 환급의 건" does); no per-cooperative switch can waive it.
+
+from django.db.models import F  # noqa: E402
+
+from .models import (  # noqa: E402
+    DEPARTED_STATUSES,
+    CapitalRefund,
+    RefundPaymentMethod,
+    RefundStatus,
+)
+
+REFUND_LAPSING_SOON_DAYS = 90
+
+
+def _paid_in_capital(member: Member) -> tuple[int, int]:
+    """(ordinary, preferred) capital the member has actually paid in, in 원. Subscribed shares
+    not paid are owed by the member, not to them: they are not refunded."""
+    rows = ShareIssue.objects.filter(member=member, paid=True).values_list(
+        "preferred", "count", "unit_price"
+    )
+    ordinary = sum(c * p for preferred, c, p in rows if not preferred)
+    preferred_total = sum(c * p for preferred, c, p in rows if preferred)
+    return ordinary, preferred_total
+
+
+def capital_refund_open(*, actor: Any, member: Member) -> CapitalRefund:
+    """Open the refund of a member who left (idempotent: the departure's refund if it
+    exists). Amounts and window are fixed now, from the paid-in shares and the fiscal year."""
+    with transaction.atomic():
+        if actor is not None:
+            _require_manager(actor, member.organisation_id)
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if member.status not in DEPARTED_STATUSES or member.status_changed_on is None:
+            raise _error(
+                _("탈퇴·제명·사망·자격 상실로 조합원이 아니게 된 사람만 출자금을 환급합니다."),
+                "not_departed",
+            )
+        existing = CapitalRefund.objects.filter(
+            member=member, left_on=member.status_changed_on
+        ).first()
+        if existing is not None:
+            return existing
+        fiscal_month = coop_settings(member.organisation).fiscal_year_end_month
+        first, last = rules.capital_refund_window(member.status_changed_on, fiscal_month)
+        ordinary, preferred = _paid_in_capital(member)
+        refund = CapitalRefund.objects.create(
+            member=member,
+            departure=member.status,
+            left_on=member.status_changed_on,
+            ordinary_amount=ordinary,
+            preferred_amount=preferred,
+            amount=ordinary + preferred,
+            claimable_from=first,
+            lapses_on=last + dt.timedelta(days=1),
+        )
+        audit_record(
+            actor=actor,
+            action="governance.refund_open",
+            obj=refund,
+            changes={"amount": refund.amount, "claimable_from": first.isoformat()},
+        )
+        return refund
+
+
+def _lock_refund(refund: CapitalRefund) -> CapitalRefund:
+    return (
+        CapitalRefund.objects.select_for_update()
+        .select_related("member", "member__organisation")
+        .get(pk=refund.pk)
+    )
+
+
+def _refund_open_for_changes(refund: CapitalRefund) -> None:
+    if refund.status == RefundStatus.PAID:
+        raise _error(_("이미 지급한 환급입니다."), "already_paid")
+    if refund.status == RefundStatus.LAPSED:
+        raise _error(_("청구권이 소멸한 환급입니다."), "lapsed")
+
+
+@transaction.atomic
+def capital_refund_set_deduction(
+    *, actor: Any, refund: CapitalRefund, deduction: int, reason: str
+) -> CapitalRefund:
+    """Deduct the member's share of losses (art. 27) from the paid-in capital, before payment."""
+    _require_manager(actor, refund.member.organisation_id)
+    refund = _lock_refund(refund)
+    _refund_open_for_changes(refund)
+    reason = (reason or "").strip()
+    if deduction < 0:
+        raise _error(_("공제액은 0원 이상이어야 합니다."), "invalid_deduction", "deduction")
+    if deduction > refund.amount:
+        raise _error(
+            _("공제액은 환급 대상 금액(%(amount)s원)을 넘을 수 없습니다.")
+            % {"amount": f"{refund.amount:,}"},
+            "deduction_too_large",
+            "deduction",
+        )
+    if deduction and not reason:
+        raise _error(_("공제 사유를 입력하세요."), "required", "reason")
+    refund.deduction = deduction
+    refund.deduction_reason = reason if deduction else ""
+    refund.save(update_fields=["deduction", "deduction_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="governance.refund_deduction",
+        obj=refund,
+        changes={"deduction": deduction, "reason": refund.deduction_reason},
+    )
+    return refund
+
+
+@transaction.atomic
+def capital_refund_claim(
+    *, actor: Any, refund: CapitalRefund, claimed_on: dt.date, claimant: str = ""
+) -> CapitalRefund:
+    """Record the member's (or their heirs') written claim. Refused before the first day of
+    the next fiscal year and from the day the claim lapsed."""
+    _require_manager(actor, refund.member.organisation_id)
+    refund = _lock_refund(refund)
+    _refund_open_for_changes(refund)
+    if refund.status == RefundStatus.CLAIMED:
+        raise _error(
+            _("이미 %(date)s에 청구를 기록했습니다.") % {"date": str(refund.claimed_on)},
+            "already_claimed",
+        )
+    if claimed_on > timezone.localdate():
+        raise _error(_("청구일은 오늘 이후일 수 없습니다."), "claim_in_future", "claimed_on")
+    if claimed_on < refund.claimable_from:
+        raise _error(
+            _("출자금 환급은 탈퇴한 회계연도가 끝난 뒤 %(date)s부터 청구할 수 있습니다 (제26조).")
+            % {"date": refund.claimable_from.isoformat()},
+            "claim_too_early",
+            "claimed_on",
+        )
+    if claimed_on >= refund.lapses_on:
+        raise _error(
+            _(
+                "청구 기한(%(last)s)이 지나 %(date)s에 청구권이 소멸했습니다: 2년 안에 청구하지 "
+                "않았습니다 (제26조)."
+            )
+            % {"last": refund.claim_deadline.isoformat(), "date": refund.lapses_on.isoformat()},
+            "claim_lapsed",
+            "claimed_on",
+        )
+    claimant = (claimant or "").strip()
+    if refund.departure == MemberStatus.DECEASED and not claimant:
+        raise _error(
+            _("사망한 조합원의 환급은 상속인이 청구합니다: 청구인 성명을 입력하세요."),
+            "required",
+            "claimant",
+        )
+    refund.status = RefundStatus.CLAIMED
+    refund.claimed_on = claimed_on
+    refund.claimant = claimant
+    refund.save(update_fields=["status", "claimed_on", "claimant", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="governance.refund_claim",
+        obj=refund,
+        changes={"claimed_on": claimed_on.isoformat(), "claimant": claimant},
+    )
+    return refund
+
+
+def refund_resolution_items(organisation_id: int) -> Any:
+    """Closed, passed ``capital_refund`` items of the cooperative (art. 29②: special
+    resolution), newest first: what a payment may cite."""
+    return (
+        AgendaItem.objects.filter(
+            assembly__organisation_id=organisation_id,
+            matter=Matter.CAPITAL_REFUND,
+            status=ItemStatus.CLOSED,
+            passed=True,
+        )
+        .select_related("assembly")
+        .order_by("-closed_at", "-id")
+    )
+
+
+@transaction.atomic
+def capital_refund_pay(
+    *,
+    actor: Any,
+    refund: CapitalRefund,
+    paid_on: dt.date,
+    method: str,
+    reference: str = "",
+    resolution_item: AgendaItem | None = None,
+) -> CapitalRefund:
+    """Record the payment of a claimed refund, once, citing the assembly's resolution."""
+    _require_manager(actor, refund.member.organisation_id)
+    refund = _lock_refund(refund)
+    if refund.status == RefundStatus.PAID:
+        raise _error(
+            _("이미 %(date)s에 지급한 환급입니다: 두 번 지급할 수 없습니다.")
+            % {"date": str(refund.paid_on)},
+            "already_paid",
+        )
+    _refund_open_for_changes(refund)
+    if refund.status != RefundStatus.CLAIMED or refund.claimed_on is None:
+        raise _error(_("청구를 먼저 기록하세요: 환급은 청구에 따라 지급합니다."), "not_claimed")
+    if method not in RefundPaymentMethod.values:
+        raise _error(_("지급 방법을 고르세요."), "invalid_method", "method")
+    if paid_on > timezone.localdate():
+        raise _error(_("지급일은 오늘 이후일 수 없습니다."), "paid_in_future", "paid_on")
+    if paid_on < refund.claimed_on:
+        raise _error(
+            _("지급일은 청구일(%(date)s) 이후여야 합니다.")
+            % {"date": refund.claimed_on.isoformat()},
+            "paid_before_claim",
+            "paid_on",
+        )
+    if (
+        resolution_item is None
+        or not refund_resolution_items(refund.member.organisation_id)
+        .filter(pk=resolution_item.pk)
+        .exists()
+    ):
+        raise _error(
+            _(
+                "탈퇴 조합원의 출자금 환급은 총회 특별결의 사항입니다 (제29조): 가결된 "
+                "'지분 환급' 안건을 고르세요."
+            ),
+            "resolution_required",
+            "resolution_item",
+        )
+    resolved_on = _meeting_date(resolution_item.assembly)
+    if paid_on < resolved_on:
+        raise _error(
+            _("지급일은 환급을 의결한 총회(%(date)s) 이후여야 합니다.")
+            % {"date": resolved_on.isoformat()},
+            "paid_before_resolution",
+            "paid_on",
+        )
+    refund.status = RefundStatus.PAID
+    refund.paid_on = paid_on
+    refund.payment_method = method
+    refund.payment_reference = (reference or "").strip()
+    refund.resolution_item = resolution_item
+    refund.save(
+        update_fields=[
+            "status",
+            "paid_on",
+            "payment_method",
+            "payment_reference",
+            "resolution_item",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="governance.refund_pay",
+        obj=refund,
+        changes={"paid_on": paid_on.isoformat(), "net": refund.net, "method": method},
+    )
+    return refund
+
+
+def capital_refunds_lapse(*, today: dt.date | None = None) -> int:
+    """Mark lapsed every refund nobody claimed before its ``lapses_on`` (art. 26②).
+    Idempotent; run daily (``dure governance-refunds-lapse``). Returns how many it marked."""
+    today = today or timezone.localdate()
+    marked = 0
+    with transaction.atomic():
+        due = CapitalRefund.objects.select_for_update().filter(
+            status=RefundStatus.PENDING, lapses_on__lte=today
+        )
+        for refund in due:
+            refund.status = RefundStatus.LAPSED
+            refund.lapsed_on = today
+            refund.save(update_fields=["status", "lapsed_on", "updated_at"])
+            audit_record(
+                actor=None,
+                action="governance.refund_lapse",
+                obj=refund,
+                changes={"lapses_on": refund.lapses_on.isoformat()},
+            )
+            marked += 1
+    return marked
+
+
+@dataclass(frozen=True)
+class RefundLiabilities:
+    """The cooperative's refunds by stage, with their totals (net, 원)."""
+
+    waiting: list[CapitalRefund]
+    claimable: list[CapitalRefund]
+    lapsing_soon: list[CapitalRefund]
+    claimed: list[CapitalRefund]
+    paid: list[CapitalRefund]
+    lapsed: list[CapitalRefund]
+
+    @staticmethod
+    def _total(rows: list[CapitalRefund]) -> int:
+        return sum(r.net for r in rows)
+
+    @property
+    def outstanding(self) -> list[CapitalRefund]:
+        """What the cooperative still owes: not yet claimable, claimable, claimed."""
+        return [*self.waiting, *self.claimable, *self.claimed]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "outstanding": self._total(self.outstanding),
+            "waiting": self._total(self.waiting),
+            "claimable": self._total(self.claimable),
+            "lapsing_soon": self._total(self.lapsing_soon),
+            "claimed": self._total(self.claimed),
+            "paid": self._total(self.paid),
+            "lapsed": self._total(self.lapsed),
+        }
+
+
+def capital_refunds_of(organisation_id: int) -> Any:
+    return (
+        CapitalRefund.objects.filter(member__organisation_id=organisation_id)
+        .select_related("member", "resolution_item", "resolution_item__assembly")
+        .order_by("claimable_from", "member__number", "id")
+    )
+
+
+def capital_refund_liabilities(
+    organisation_id: int, *, today: dt.date | None = None
+) -> RefundLiabilities:
+    """Refunds owed and settled: by stage today (a pending refund past its lapse day counts as
+    lapsed even before the daily command marks it)."""
+    today = today or timezone.localdate()
+    soon = today + dt.timedelta(days=REFUND_LAPSING_SOON_DAYS)
+    stages: dict[str, list[CapitalRefund]] = {
+        k: [] for k in ("waiting", "claimable", "claimed", "paid", "lapsed")
+    }
+    for refund in capital_refunds_of(organisation_id):
+        stages[refund.stage(today)].append(refund)
+    return RefundLiabilities(
+        lapsing_soon=[r for r in stages["claimable"] if r.lapses_on <= soon], **stages
+    )
+
+
+def capital_refunds_open_missing() -> int:
+    """Open the refunds of members who left before refunds were recorded (or whose departure
+    was written without the services). Idempotent; ``dure governance-refunds-lapse
+    --open-missing``. Returns how many it opened."""
+    departed = (
+        Member.objects.filter(status__in=DEPARTED_STATUSES, status_changed_on__isnull=False)
+        .exclude(capital_refunds__left_on=F("status_changed_on"))
+        .only("pk", "organisation_id")
+    )
+    opened = 0
+    for member in departed:
+        capital_refund_open(actor=None, member=member)
+        opened += 1
+    return opened

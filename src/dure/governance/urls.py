@@ -46,3 +46,12 @@ urlpatterns = [
     path("minutes/<int:pk>/amend/", views.minutes_amend, name="minutes_amend"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes_pdf"),
 ]
+
+# --- capital refunds ---------------------------------------------------------------------------
+urlpatterns += [
+    path("<int:org>/refunds/", views.refund_list, name="refund_list"),
+    path("refunds/<int:pk>/", views.refund_detail, name="refund_detail"),
+    path("refunds/<int:pk>/claim/", views.refund_claim, name="refund_claim"),
+    path("refunds/<int:pk>/deduction/", views.refund_deduction, name="refund_deduction"),
+    path("refunds/<int:pk>/pay/", views.refund_pay, name="refund_pay"),
+]

@@ -231,8 +231,9 @@ def member_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def my_record(request: HttpRequest, org: int) -> HttpResponse:
-    cooperative = access.access_cooperative(user=request.user, organisation_id=org)
-    me = access.member_record_for(request.user, cooperative.pk)
+    # Capital refunds: a member who left keeps reaching their own record (and refund), so this
+    # looks up the account's register entry, active or not, instead of the cooperative access.
+    me = access.member_record_for(request.user, org)
     if me is None:
         raise Http404
     return redirect(me.get_absolute_url())
@@ -1017,4 +1018,121 @@ def officer_term(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "cancel": member.get_absolute_url(),
         },
         form,
+    )
+
+
+# --- capital refunds ---------------------------------------------------------------------------
+
+from .forms import RefundClaimForm, RefundDeductionForm, RefundPaymentForm  # noqa: E402
+
+
+@login_required
+@require_GET
+def refund_list(request: HttpRequest, org: int) -> HttpResponse:
+    """Officers (the auditor included): what the cooperative owes departed members."""
+    cooperative = access.access_cooperative(user=request.user, organisation_id=org)
+    if not access.is_officer(request.user, cooperative.pk):
+        raise Http404
+    today = timezone.localdate()
+    return render(
+        request,
+        "governance/refund_list.html",
+        {
+            "coop": cooperative,
+            "today": today,
+            "liabilities": services.capital_refund_liabilities(cooperative.pk, today=today),
+            "soon_days": services.REFUND_LAPSING_SOON_DAYS,
+        },
+    )
+
+
+def _refund_page(
+    request: HttpRequest, refund: Any, *, forms: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    org_id = refund.member.organisation_id
+    manager = access.can_manage(request.user, org_id)
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "coop": refund.member.organisation,
+        "refund": refund,
+        "stage": refund.stage(today),
+        "officer": access.is_officer(request.user, org_id),
+        "manager": manager,
+    }
+    if manager:
+        items = services.refund_resolution_items(org_id)
+        context |= {
+            "claim_form": RefundClaimForm(initial={"claimed_on": today}, prefix="claim"),
+            "deduction_form": RefundDeductionForm(
+                initial={"deduction": refund.deduction, "reason": refund.deduction_reason},
+                prefix="deduction",
+            ),
+            "pay_form": RefundPaymentForm(initial={"paid_on": today}, items=items, prefix="pay"),
+            "has_resolution": items.exists(),
+        }
+        context |= forms or {}
+    return render(request, "governance/refund_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def refund_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = access.access_refund(user=request.user, refund_id=pk)
+    return _refund_page(request, refund)
+
+
+def _refund_action(
+    request: HttpRequest, pk: int, form_cls: Any, key: str, fn: Any, done: str, **form_kw: Any
+) -> HttpResponse:
+    refund = access.access_refund(user=request.user, refund_id=pk, manage=True)
+    form = form_cls(request.POST, prefix=key, **form_kw)
+    if form.is_valid():
+        try:
+            fn(actor=request.user, refund=refund, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(refund.get_absolute_url())
+    return _refund_page(request, refund, forms={f"{key}_form": form}, status=400)
+
+
+@login_required
+@require_POST
+def refund_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    return _refund_action(
+        request,
+        pk,
+        RefundClaimForm,
+        "claim",
+        services.capital_refund_claim,
+        _("환급 청구를 기록했습니다."),
+    )
+
+
+@login_required
+@require_POST
+def refund_deduction(request: HttpRequest, pk: int) -> HttpResponse:
+    return _refund_action(
+        request,
+        pk,
+        RefundDeductionForm,
+        "deduction",
+        services.capital_refund_set_deduction,
+        _("공제액을 기록했습니다."),
+    )
+
+
+@login_required
+@require_POST
+def refund_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = access.access_refund(user=request.user, refund_id=pk, manage=True)
+    return _refund_action(
+        request,
+        pk,
+        RefundPaymentForm,
+        "pay",
+        services.capital_refund_pay,
+        _("환급 지급을 기록했습니다."),
+        items=services.refund_resolution_items(refund.member.organisation_id),
     )
