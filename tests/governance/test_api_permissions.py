@@ -9,6 +9,7 @@ for an officer's operation gets 403; without credentials, 401.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -329,6 +330,72 @@ MATRIX = [
         expect(404, seen=({"member"}, 403), yes=({"coop"}, 422)),
         lambda w: f"{G}/minutes/{w.minutes.pk}/lock",
         label="signatures missing",
+    ),
+    # delegates (대의원, art. 31)
+    Case(
+        "GET",
+        G + "/cooperatives/{org_id}/delegates",
+        SEE,
+        lambda w: f"{G}/cooperatives/{w.serio.pk}/delegates",
+    ),
+    Case(
+        "GET",
+        G + "/cooperatives/{org_id}/delegates",
+        expect(404),
+        lambda w: f"{G}/cooperatives/{w.council.pk}/delegates",
+        label="another cooperative",
+    ),
+    Case(
+        "POST",
+        G + "/cooperatives/{org_id}/delegates",
+        expect(404, seen=({"member"}, 403), yes=({"coop"}, 422)),
+        lambda w: f"{G}/cooperatives/{w.serio.pk}/delegates",
+        body=lambda w, r: {
+            "member_ids": [m.pk for m in w.members],
+            "elected_on": str(w.today),
+            "starts_on": str(w.today),
+            "ends_on": str(w.today + dt.timedelta(days=700)),
+        },
+        label="200 members or fewer",
+    ),
+    Case(
+        "POST",
+        G + "/delegates/{delegate_id}/end",
+        RUN,
+        lambda w: f"{G}/delegates/{w.delegate.pk}/end",
+        body=lambda w, r: {"left_on": str(w.today), "reason": "사임"},
+    ),
+    # founding meeting (창립총회, art. 15)
+    Case(
+        "GET",
+        G + "/assemblies/{assembly_id}/founding",
+        SEE,
+        lambda w: f"{G}/assemblies/{w.founding.pk}/founding",
+    ),
+    Case(
+        "GET",
+        G + "/assemblies/{assembly_id}/founding",
+        expect(404),
+        lambda w: f"{G}/assemblies/{w.held.pk}/founding",
+        label="not a founding meeting",
+    ),
+    Case(
+        "POST",
+        G + "/assemblies/{assembly_id}/founders",
+        CREATE,
+        lambda w: f"{G}/assemblies/{w.founding.pk}/founders",
+        body=lambda w, r: {"name": "API 발기인", "stakeholder_type": "consumer"},
+    ),
+    Case(
+        "POST",
+        G + "/assemblies/{assembly_id}/consents",
+        CREATE,
+        lambda w: f"{G}/assemblies/{w.founding.pk}/consents",
+        body=lambda w, r: {
+            "name": "API 동의자",
+            "stakeholder_type": "consumer",
+            "submitted_on": str(w.today),
+        },
     ),
 ]
 

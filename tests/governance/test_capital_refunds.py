@@ -64,7 +64,7 @@ def _leave(chair, member, on, status=MemberStatus.WITHDRAWN) -> CapitalRefund:
     return CapitalRefund.objects.get(member=member)
 
 
-def _passed_refund_item(org, day: dt.date) -> AgendaItem:
+def _passed_refund_item(org, day: dt.date, *, passed: bool = True) -> AgendaItem:
     at = timezone.make_aware(dt.datetime.combine(day, dt.time(14)))
     assembly = Assembly.objects.create(
         organisation=org,
@@ -90,8 +90,8 @@ def _passed_refund_item(org, day: dt.date) -> AgendaItem:
         abstain=0,
         required_present=5,
         required_yes=4,
-        passed=True,
-        explanation="가결",
+        passed=passed,
+        explanation="가결" if passed else "부결",
         closed_at=at + dt.timedelta(hours=1),
     )
 
@@ -319,8 +319,8 @@ def test_payment_needs_a_claim_and_the_assemblys_resolution_and_happens_once(gov
     with pytest.raises(ValidationError) as exc:
         services.capital_refund_pay(actor=gov.chair, refund=refund, paid_on=today, method="cash")
     assert "resolution_required" in codes(exc.value)
-    failed = _passed_refund_item(gov.org, today - dt.timedelta(days=1))
-    AgendaItem.objects.filter(pk=failed.pk).update(passed=False)
+    # a closed item cannot change (database trigger): the failed one is recorded failed
+    failed = _passed_refund_item(gov.org, today - dt.timedelta(days=1), passed=False)
     with pytest.raises(ValidationError) as exc:
         services.capital_refund_pay(
             actor=gov.chair, refund=refund, paid_on=today, method="cash", resolution_item=failed

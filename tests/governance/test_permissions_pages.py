@@ -99,7 +99,33 @@ def world(users, org):
     services.expulsion_schedule(
         actor=chair_user, case=notified_case, assembly=upcoming, notified_on=timezone.localdate()
     )
+    # delegates and a founding meeting (the rows directly: 세리오 has too few members to elect
+    # delegates through the service)
+    from dure.governance.models import Delegate
+
+    today = timezone.localdate()
+    delegate = Delegate.objects.create(
+        member=members[3],
+        elected_on=today,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=700),
+    )
+    founding = services.assembly_convene(
+        actor=chair_user,
+        organisation=serio,
+        kind="founding",
+        title="매트릭스 창립총회",
+        scheduled_at=timezone.now() + dt.timedelta(days=9),
+        place="회의실",
+        purpose="설립",
+    )
+    founder = services.founder_add(
+        actor=chair_user, assembly=founding, name="매트릭스 발기인", stakeholder_type="worker"
+    )
     return SimpleNamespace(
+        delegate=delegate,
+        founding=founding,
+        founder=founder,
         today=timezone.localdate(),
         dues=serio.dues_schedules.get(name="연회비"),
         open_case=open_case,
@@ -152,6 +178,9 @@ def governance_state() -> dict[str, Any]:
             "MinutesSignature",
             "ExpulsionCase",
             "OfficerTerm",
+            "Delegate",
+            "Founder",
+            "FoundingConsent",
         )
     } | {"audit": AuditEvent.objects.count()}
 
@@ -450,6 +479,71 @@ CASES: list[Case] = [
     *action(C + "minutes/<int:pk>/lock/", lambda w: f"/coop/minutes/{w.minutes.pk}/lock/"),
     *action(C + "minutes/<int:pk>/amend/", lambda w: f"/coop/minutes/{w.minutes.pk}/amend/"),
     *org_pages(C + "minutes/<int:pk>/pdf/", lambda w: f"/coop/minutes/{w.minutes.pk}/pdf/"),
+    # delegates (대의원, art. 31)
+    *org_pages(C + "<int:org>/delegates/", lambda w: f"/coop/{w.serio.pk}/delegates/"),
+    get(
+        C + "<int:org>/delegates/",
+        lambda w: f"/coop/{w.council.pk}/delegates/",
+        only(set()),
+        variant="another cooperative",
+    ),
+    get(
+        C + "<int:org>/delegates/elect/",
+        lambda w: f"/coop/{w.serio.pk}/delegates/elect/",
+        only(CHAIR),
+    ),
+    # 세리오 has 8 members: the election is refused (400, nothing written) — the chair's
+    # successful election is in test_delegates_founding.py
+    post(
+        C + "<int:org>/delegates/elect/",
+        lambda w: f"/coop/{w.serio.pk}/delegates/elect/",
+        only(CHAIR, 400),
+        data=lambda w, r: {
+            "member_numbers": " ".join(str(m.number) for m in w.members),
+            "elected_on": str(w.today),
+            "starts_on": str(w.today),
+            "ends_on": str(w.today + dt.timedelta(days=700)),
+            "method": "assembly",
+        },
+    ),
+    *org_pages(
+        C + "delegates/<int:pk>/end/",
+        lambda w: f"/coop/delegates/{w.delegate.pk}/end/",
+        officers_only=True,
+        post_data=lambda w, r: {"left_on": str(w.today), "reason": "사임"},
+        effect=exists("Delegate", end_reason="사임"),
+    ),
+    # founding meeting (창립총회, art. 15)
+    *org_pages(
+        C + "assemblies/<int:pk>/founders/new/",
+        lambda w: f"/coop/assemblies/{w.founding.pk}/founders/new/",
+        officers_only=True,
+        post_data=lambda w, r: {"name": "새 발기인", "stakeholder_type": "consumer"},
+        effect=exists("Founder", name="새 발기인"),
+    ),
+    get(
+        C + "assemblies/<int:pk>/founders/new/",
+        lambda w: f"/coop/assemblies/{w.upcoming.pk}/founders/new/",
+        only(set()),
+        variant="not a founding meeting",
+    ),
+    *action(
+        C + "founders/<int:pk>/remove/",
+        lambda w: f"/coop/founders/{w.founder.pk}/remove/",
+        effect=lambda w, r: not type(w.founder).objects.filter(pk=w.founder.pk).exists(),
+    ),
+    *org_pages(
+        C + "assemblies/<int:pk>/consents/new/",
+        lambda w: f"/coop/assemblies/{w.founding.pk}/consents/new/",
+        officers_only=True,
+        post_data=lambda w, r: {
+            "name": "매트릭스 동의자",
+            "kind": "person",
+            "stakeholder_type": "consumer",
+            "submitted_on": str(w.today),
+        },
+        effect=exists("FoundingConsent", member__name="매트릭스 동의자"),
+    ),
 ]
 
 

@@ -115,6 +115,35 @@ def test_notice_emails_members_with_an_address(gov, mailoutbox, django_capture_o
     assert "예산 승인" in mailoutbox[0].body
 
 
+def test_a_mail_server_failure_does_not_undo_the_notice(
+    gov, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks import TaskResultStatus
+    from django_tasks.signals import task_finished
+
+    from dure.governance import tasks
+    from dure.governance.models import Notice
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(tasks, "send_mass_mail", refuse)
+    finished = []
+
+    def record(sender, task_result, **kwargs):
+        finished.append(task_result)
+
+    task_finished.connect(record)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = services.notice_send(actor=gov.chair, assembly=gov.assembly)
+    finally:
+        task_finished.disconnect(record)
+    assert Notice.objects.filter(pk=notice.pk, emailed=2).exists()
+    assert [r.status for r in finished] == [TaskResultStatus.FAILED]
+    assert "ConnectionRefusedError" in finished[0].errors[0].exception_class_path
+
+
 def test_items_get_their_resolution_from_the_matter(gov):
     assert gov.ordinary.resolution == "ordinary"
     assert gov.special.resolution == "special"
@@ -537,20 +566,22 @@ def test_compliance_alerts_for_the_council_and_serio(org, serio):
     assert "too_few_members" not in codes_by_org["serio"]
 
 
-def test_delegate_assembly_cannot_decide_a_merger(users, serio):
-    a = services.assembly_convene(
-        actor=users["coop"],
-        organisation=serio,
-        kind="delegate",
-        title="대의원총회",
-        scheduled_at=timezone.now() + dt.timedelta(days=9),
-        place="회의실",
-        purpose="합병",
-        board_decision="결의",
-    )
+def test_a_cooperative_of_8_members_cannot_convene_a_delegate_assembly(users, serio):
+    # (a delegate assembly of a large cooperative cannot decide a merger:
+    # test_delegates_founding.py)
     with pytest.raises(ValidationError) as exc:
-        services.agenda_item_add(actor=users["coop"], assembly=a, title="합병", matter="merger")
-    assert "delegate_matter" in codes(exc.value)
+        services.assembly_convene(
+            actor=users["coop"],
+            organisation=serio,
+            kind="delegate",
+            title="대의원총회",
+            scheduled_at=timezone.now() + dt.timedelta(days=9),
+            place="회의실",
+            purpose="합병",
+            board_decision="결의",
+        )
+    assert "delegate_assembly" in codes(exc.value)
+    assert "조합원 8명" in " ".join(exc.value.messages)
 
 
 def test_a_board_meeting_counts_directors_and_takes_no_proxy(users, serio):

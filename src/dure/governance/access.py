@@ -29,7 +29,16 @@ from django.http import Http404
 from dure.directory.access import roles_of
 from dure.directory.models import COOPERATIVE_KINDS, Organisation, Role
 
-from .models import AgendaItem, Assembly, ExpulsionCase, Member, MemberStatus, Minutes
+from .models import (
+    AgendaItem,
+    Assembly,
+    Delegate,
+    ExpulsionCase,
+    Founder,
+    Member,
+    MemberStatus,
+    Minutes,
+)
 
 MANAGER_ROLES = frozenset({Role.CHAIR, Role.BOARD, Role.SECRETARY})
 OFFICER_VIEW_ROLES = frozenset({*MANAGER_ROLES, Role.AUDITOR})
@@ -216,3 +225,29 @@ def can_see_refund(user: Any, refund: Any) -> bool:
     return is_officer(user, refund.member.organisation_id) or (
         refund.member.user_id is not None and refund.member.user_id == getattr(user, "pk", None)
     )
+
+
+# --- delegates and founding records ----------------------------------------------------------------
+
+
+def access_delegate(*, user: Any, delegate_id: Any) -> Delegate:
+    """A delegate term, for the cooperative's managing officers only."""
+    pk = _int(delegate_id)
+    try:
+        delegate = Delegate.objects.select_related("member", "member__organisation").get(pk=pk)
+    except Delegate.DoesNotExist as exc:
+        raise Http404 from exc
+    if not can_manage(user, delegate.member.organisation_id):
+        raise Http404
+    return delegate
+
+
+def access_founder(*, user: Any, founder_id: Any) -> Founder:
+    pk = _int(founder_id)
+    try:
+        founder = Founder.objects.select_related("assembly", "assembly__organisation").get(pk=pk)
+    except Founder.DoesNotExist as exc:
+        raise Http404 from exc
+    if not can_manage(user, founder.assembly.organisation_id):
+        raise Http404
+    return founder

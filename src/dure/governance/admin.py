@@ -10,9 +10,12 @@ from .models import (
     Assembly,
     Attendance,
     CoopSettings,
+    Delegate,
     DuesPayment,
     DuesSchedule,
     ExpulsionCase,
+    Founder,
+    FoundingConsent,
     Member,
     Minutes,
     Notice,
@@ -103,3 +106,23 @@ class ExpulsionCaseAdmin(ReadOnlyAdmin):
 @admin.register(OfficerTerm)
 class OfficerTermAdmin(ReadOnlyAdmin):
     list_display = ["member", "office", "starts_on", "ends_on"]
+
+
+# --- delegates and founding records (changed through the services only) ------------------------
+
+
+@admin.register(Delegate)
+class DelegateAdmin(ReadOnlyAdmin):
+    list_display = ["member", "starts_on", "ends_on", "left_on", "method", "district"]
+    list_select_related = ["member"]
+
+
+@admin.register(Founder)
+class FounderAdmin(ReadOnlyAdmin):
+    list_display = ["name", "stakeholder_type", "assembly"]
+
+
+@admin.register(FoundingConsent)
+class FoundingConsentAdmin(ReadOnlyAdmin):
+    list_display = ["member", "submitted_on", "assembly"]
+    list_select_related = ["member", "assembly"]

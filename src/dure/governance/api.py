@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Router, Status
 
 from dure.api.auth import WRITE_AUTH
@@ -19,8 +20,11 @@ from .api_checker import router as checker_router
 from .models import (
     AgendaItem,
     Assembly,
+    AssemblyKind,
+    Delegate,
     DuesSchedule,
     ExpulsionCase,
+    FoundingConsent,
     Member,
     MemberStatus,
     Minutes,
@@ -33,12 +37,21 @@ from .schemas import (
     BallotIn,
     BallotOut,
     CheckInIn,
+    ConsentIn,
+    ConsentOut,
     CooperativeOut,
+    DelegateElectionIn,
+    DelegateEndIn,
+    DelegateOut,
+    DelegatesOut,
     DuesPaymentIn,
     DuesPaymentOut,
     ExpulsionIn,
     ExpulsionOut,
     ExpulsionScheduleIn,
+    FounderIn,
+    FounderOut,
+    FoundingOut,
     HearingIn,
     ItemIn,
     ItemOut,
@@ -52,6 +65,11 @@ from .schemas import (
     ProxyIn,
     ProxyOut,
     QuorumOut,
+    RefundClaimIn,
+    RefundDeductionIn,
+    RefundListOut,
+    RefundOut,
+    RefundPayIn,
     ShareIn,
     ShareOut,
     SignersIn,
@@ -505,23 +523,148 @@ def add_officer_term(
     return Status(201, term)
 
 
+# --- delegates (대의원, art. 31, Decree art. 9) --------------------------------------------------
+
+
+def _delegate_out(delegate: Delegate, today: Any) -> dict[str, Any]:
+    return {
+        "id": delegate.pk,
+        "member_id": delegate.member_id,
+        "member_number": delegate.member.number,
+        "member_name": delegate.member.name,
+        "method": delegate.method,
+        "district": delegate.district,
+        "elected_on": delegate.elected_on,
+        "elected_at_id": delegate.elected_at_id,
+        "starts_on": delegate.starts_on,
+        "ends_on": delegate.ends_on,
+        "left_on": delegate.left_on,
+        "end_reason": delegate.end_reason,
+        "replaces_id": delegate.replaces_id,
+        "in_office": delegate.in_office_on(today),
+    }
+
+
+@ops.get("/cooperatives/{org_id}/delegates", response={200: DelegatesOut, **READ})
+def list_delegates(request: HttpRequest, org_id: int) -> dict[str, Any]:
+    """대의원 명단과 요건: 필요한 대의원 수(조합원의 10%, 올림, 상한)와 오늘 임기 중인 수."""
+    coop = access.access_cooperative(user=request.user, organisation_id=org_id)
+    summary = selectors.delegate_summary(coop)
+    return {
+        **summary.__dict__,
+        "delegates": [_delegate_out(d, summary.day) for d in selectors.delegates_of(coop)],
+    }
+
+
+@ops.post("/cooperatives/{org_id}/delegates", response={201: list[DelegateOut], **WRITE})
+def elect_delegates(request: HttpRequest, org_id: int, payload: DelegateElectionIn) -> Status:
+    """대의원 선출 결과 기록 (임원): 조합원 200명 초과, 선출 뒤 임기 중인 대의원이 필요 수 이상."""
+    coop = access.access_cooperative(user=request.user, organisation_id=org_id)
+    _manage_or_403(request, coop.pk)
+    elected_at = None
+    if payload.elected_at_id is not None:
+        elected_at = Assembly.objects.filter(pk=payload.elected_at_id, organisation=coop).first()
+        if elected_at is None:
+            raise Http404
+    rows = services.delegates_elect(
+        actor=request.user,
+        organisation=coop,
+        member_ids=payload.member_ids,
+        elected_on=payload.elected_on,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        method=payload.method,
+        district=payload.district,
+        elected_at=elected_at,
+    )
+    today = timezone.localdate()
+    return Status(
+        201,
+        [_delegate_out(d, today) for d in Delegate.objects.filter(pk__in=[r.pk for r in rows])],
+    )
+
+
+@ops.post("/delegates/{delegate_id}/end", response={200: DelegateOut, **WRITE})
+def end_delegate(request: HttpRequest, delegate_id: int, payload: DelegateEndIn) -> dict[str, Any]:
+    """대의원 퇴임 (임원): 퇴임일부터 대의원이 아님. 보궐 대의원은 남은 임기를 맡습니다."""
+    delegate = Delegate.objects.select_related("member").filter(pk=delegate_id).first()
+    if delegate is None:
+        raise Http404
+    access.access_cooperative(user=request.user, organisation_id=delegate.member.organisation_id)
+    _manage_or_403(request, delegate.member.organisation_id)
+    successor = (
+        _coop_member(delegate.member.organisation_id, payload.successor_id)
+        if payload.successor_id
+        else None
+    )
+    delegate = services.delegate_end(
+        actor=request.user,
+        delegate=delegate,
+        left_on=payload.left_on,
+        reason=payload.reason,
+        successor=successor,
+    )
+    return _delegate_out(delegate, timezone.localdate())
+
+
+# --- founding meeting (창립총회, art. 15, Decree art. 6; social cooperatives art. 85) ----------
+
+
+def _consent_out(consent: FoundingConsent) -> dict[str, Any]:
+    return {
+        "id": consent.pk,
+        "assembly_id": consent.assembly_id,
+        "member_id": consent.member_id,
+        "name": consent.member.name,
+        "stakeholder_type": consent.member.stakeholder_type,
+        "submitted_on": consent.submitted_on,
+    }
+
+
+def _founding_assembly(request: HttpRequest, assembly_id: int, *, manage: bool) -> Assembly:
+    assembly = _assembly(request, assembly_id, manage=manage)
+    if assembly.kind != AssemblyKind.FOUNDING:
+        raise Http404
+    return assembly
+
+
+@ops.get("/assemblies/{assembly_id}/founding", response={200: FoundingOut, **READ})
+def get_founding(request: HttpRequest, assembly_id: int) -> dict[str, Any]:
+    """창립총회의 발기인과 설립동의서, 공고·개회를 막는 요건 미충족 사유."""
+    assembly = _founding_assembly(request, assembly_id, manage=False)
+    record = selectors.founding_record(assembly)
+    return {
+        "assembly_id": assembly.pk,
+        "founders": record.founders,
+        "consents": [_consent_out(c) for c in record.consents],
+        "stakeholder_types": record.stakeholder_types,
+        "problems": record.problems,
+    }
+
+
+@ops.post("/assemblies/{assembly_id}/founders", response={201: FounderOut, **WRITE})
+def add_founder(request: HttpRequest, assembly_id: int, payload: FounderIn) -> Status:
+    """발기인 추가 (임원): 5명 이상, 사회적협동조합은 이해관계자 2종류 이상 (제15조, 제85조)."""
+    assembly = _founding_assembly(request, assembly_id, manage=True)
+    return Status(
+        201, services.founder_add(actor=request.user, assembly=assembly, **payload.model_dump())
+    )
+
+
+@ops.post("/assemblies/{assembly_id}/consents", response={201: ConsentOut, **WRITE})
+def record_consent(request: HttpRequest, assembly_id: int, payload: ConsentIn) -> Status:
+    """설립동의서 접수 (임원): 설립동의자는 명부에 '설립동의자'로 올라 이 총회에 출석·표결."""
+    assembly = _founding_assembly(request, assembly_id, manage=True)
+    consent = services.consent_record(actor=request.user, assembly=assembly, **payload.model_dump())
+    return Status(201, _consent_out(consent))
+
+
 router.add_router("", ops)
 
 
 # --- capital refunds ---------------------------------------------------------------------------
 # Officers (the auditor included) list and read; managing officers record claims, deductions and
 # payments; the departed member reads their own refund (403 on the rest).
-
-from django.utils import timezone  # noqa: E402
-
-from .models import AgendaItem as _AgendaItem  # noqa: E402
-from .schemas import (  # noqa: E402
-    RefundClaimIn,
-    RefundDeductionIn,
-    RefundListOut,
-    RefundOut,
-    RefundPayIn,
-)
 
 
 def _refund_out(refund: Any, today: Any = None) -> dict[str, Any]:
@@ -595,7 +738,7 @@ def set_refund_deduction(
 def pay_refund(request: HttpRequest, refund_id: int, payload: RefundPayIn) -> dict[str, Any]:
     """지급 기록 (임원): 청구된 환급을 한 번만, 가결된 '지분 환급' 안건을 근거로 (제29조)."""
     refund = _refund_to_run(request, refund_id)
-    item = _AgendaItem.objects.filter(
+    item = AgendaItem.objects.filter(
         pk=payload.resolution_item_id, assembly__organisation_id=refund.member.organisation_id
     ).first()
     return _refund_out(

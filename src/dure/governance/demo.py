@@ -261,14 +261,20 @@ def _council(council: Organisation) -> int:
             item.save()
             continue
         yes, no, abstain = counts
+        # The tally goes in while the item is open: the database refuses a tally for a
+        # closed item (governance.triggers).
+        closed_at = item.closed_at
+        item.status, item.closed_at = ItemStatus.OPEN, None
+        item.save()
+        Tally.objects.create(item=item, yes=yes, no=no, abstain=abstain, entered_at=closed_at)
         need_present = rules.required_present(kind, len(members))
         need_yes = rules.required_yes(kind, resolution, present)
         item.present, item.yes, item.no, item.abstain = present, yes, no, abstain
         item.required_present, item.required_yes = need_present, need_yes
         item.passed = present >= need_present and yes >= need_yes
         item.explanation = rules.explain_vote(present, yes, resolution)
+        item.status, item.closed_at = ItemStatus.CLOSED, closed_at
         item.save()
-        Tally.objects.create(item=item, yes=yes, no=no, abstain=abstain, entered_at=item.closed_at)
     Minutes.objects.create(assembly=assembly, version=1, body=minutes_text(assembly))
     return COUNCIL_MEMBERS
 

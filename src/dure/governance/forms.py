@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from dure.core.forms import AccessibleFormMixin
 
 from .models import (
+    AgendaItem,
     Assembly,
     AssemblyKind,
     Choice,
+    DelegateElectionMethod,
     DuesSchedule,
     ExpulsionGround,
     Matter,
@@ -21,6 +23,7 @@ from .models import (
     MemberStatus,
     Office,
     RecordingMode,
+    RefundPaymentMethod,
     StakeholderType,
 )
 
@@ -242,8 +245,6 @@ class OfficerTermForm(AccessibleFormMixin, forms.Form):
 
 # --- capital refunds ---------------------------------------------------------------------------
 
-from .models import AgendaItem, RefundPaymentMethod  # noqa: E402
-
 
 class RefundClaimForm(AccessibleFormMixin, forms.Form):
     claimed_on = forms.DateField(
@@ -287,3 +288,98 @@ class RefundPaymentForm(AccessibleFormMixin, forms.Form):
             f"{item.assembly.title} · {item.order}. {item.title}"
         )
         self._link_descriptions()
+
+
+# --- delegates (대의원, art. 31, Decree art. 9) --------------------------------------------------
+
+
+class DelegateElectionForm(AccessibleFormMixin, forms.Form):
+    member_numbers = forms.CharField(
+        label=_("선출된 대의원의 조합원 번호"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20000,
+        help_text=_("쉼표, 띄어쓰기나 줄바꿈으로 구분합니다. 예: 3, 17, 25"),
+    )
+    elected_on = forms.DateField(label=_("선출일"), widget=DATE)
+    starts_on = forms.DateField(label=_("임기 시작"), widget=DATE)
+    ends_on = forms.DateField(label=_("임기 종료"), widget=DATE)
+    method = forms.ChoiceField(label=_("선출 방법"), choices=DelegateElectionMethod.choices)
+    district = forms.CharField(
+        label=_("선거구"),
+        max_length=60,
+        required=False,
+        help_text=_("선거구별로 뽑았다면 선거구 이름."),
+    )
+    elected_at = forms.ModelChoiceField(
+        label=_("선출한 총회"), queryset=Assembly.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["elected_at"].queryset = Assembly.objects.filter(
+            organisation=organisation
+        ).exclude(kind=AssemblyKind.BOARD)
+        self._link_descriptions()
+
+    def clean_member_numbers(self) -> list[int]:
+        raw = self.cleaned_data["member_numbers"].replace(",", " ").split()
+        try:
+            numbers = [int(n) for n in raw]
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("조합원 번호는 숫자로만 적어 주세요."), code="invalid"
+            ) from exc
+        if not numbers:
+            raise forms.ValidationError(_("조합원 번호를 적어 주세요."), code="required")
+        found = dict(
+            Member.objects.filter(
+                organisation=self.organisation,
+                status=MemberStatus.ACTIVE,
+                number__in=[n for n in numbers if 0 < n < 2**31],
+            ).values_list("number", "pk")
+        )
+        unknown = [n for n in numbers if n not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("조합원 명부에 없는 번호입니다: %(numbers)s")
+                % {"numbers": ", ".join(str(n) for n in unknown[:10])},
+                code="not_member",
+            )
+        return [found[n] for n in dict.fromkeys(numbers)]
+
+
+class DelegateEndForm(AccessibleFormMixin, forms.Form):
+    left_on = forms.DateField(label=_("퇴임일 (이날부터 대의원이 아님)"), widget=DATE)
+    reason = forms.CharField(label=_("퇴임 사유"), max_length=200)
+    successor = forms.ModelChoiceField(
+        label=_("보궐 대의원 (남은 임기)"), queryset=Member.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].queryset = members
+        self.fields["successor"].label_from_instance = lambda m: f"{m.number}. {m.name}"
+        self._link_descriptions()
+
+
+# --- founding meeting (창립총회, art. 15, Decree art. 6; social cooperatives art. 85) ----------
+
+
+class FounderForm(AccessibleFormMixin, forms.Form):
+    name = forms.CharField(label=_("발기인 성명·법인명"), max_length=100)
+    stakeholder_type = forms.ChoiceField(
+        label=_("이해관계자 유형"), choices=StakeholderType.choices
+    )
+
+
+class ConsentForm(AccessibleFormMixin, forms.Form):
+    name = forms.CharField(label=_("설립동의자 성명·법인명"), max_length=100)
+    kind = forms.ChoiceField(label=_("구분"), choices=MemberKind.choices, initial=MemberKind.PERSON)
+    stakeholder_type = forms.ChoiceField(
+        label=_("이해관계자 유형"), choices=StakeholderType.choices
+    )
+    submitted_on = forms.DateField(label=_("설립동의서 제출일"), widget=DATE)
+    email = forms.EmailField(label=_("이메일"), required=False)
+    phone = forms.CharField(label=_("전화"), max_length=30, required=False)
+    address = forms.CharField(label=_("주소"), max_length=200, required=False)

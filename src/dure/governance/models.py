@@ -11,6 +11,7 @@ member, a closed item's result never changes). The rules of the Act themselves l
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -78,6 +79,9 @@ class MemberStatus(models.TextChoices):
     LOST_ELIGIBILITY = "lost_eligibility", _("자격 상실")
     EXPELLED = "expelled", _("제명")
     DECEASED = "deceased", _("사망")
+    # A founding meeting's consenter (설립동의자, art. 15): a provisional register entry, not a
+    # member yet — every "active member" query leaves them out; see ``FoundingConsent``.
+    CONSENTER = "consenter", _("설립동의자")
 
 
 class Member(models.Model):
@@ -807,8 +811,6 @@ class OfficerTerm(models.Model):
 # A departed member's refund of capital (arts. 26–27; the window is ``rules.capital_refund_window``).
 # Appended as one section so it merges cleanly with other work on this file.
 
-import datetime as dt  # noqa: E402
-
 
 class RefundStatus(models.TextChoices):
     PENDING = "pending", _("청구 전")
@@ -983,3 +985,146 @@ REFUND_STAGE_LABELS = {
     "paid": _("지급 완료"),
     "lapsed": _("시효 소멸"),
 }
+
+
+# --- delegates (대의원, art. 31, Decree art. 9) --------------------------------------------------
+
+
+class DelegateElectionMethod(models.TextChoices):
+    ASSEMBLY = "assembly", _("총회 선출")
+    DISTRICT = "district", _("선거구별 선출")
+    OTHER = "other", _("정관으로 정한 그 밖의 방법")
+
+
+class Delegate(models.Model):
+    """A member's term as a delegate (대의원). In office on a day ``d`` when
+    ``starts_on ≤ d ≤ ends_on``, the member is still active and they have not left early
+    (``left_on`` is the first day out of office)."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("대의원"), on_delete=models.PROTECT, related_name="delegate_terms"
+    )
+    method = models.CharField(
+        _("선출 방법"),
+        max_length=10,
+        choices=DelegateElectionMethod.choices,
+        default=DelegateElectionMethod.ASSEMBLY,
+    )
+    elected_on = models.DateField(_("선출일"))
+    elected_at = models.ForeignKey(
+        Assembly,
+        verbose_name=_("선출한 총회"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegates_elected",
+    )
+    district = models.CharField(_("선거구"), max_length=60, blank=True)
+    starts_on = models.DateField(_("임기 시작"))
+    ends_on = models.DateField(_("임기 종료"))
+    left_on = models.DateField(_("퇴임일"), null=True, blank=True)
+    end_reason = models.CharField(_("퇴임 사유"), max_length=200, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("보궐 대상 대의원"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("대의원")
+        verbose_name_plural = _("대의원")
+        ordering = ["-starts_on", "member__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "starts_on"], name="gov_delegate_one_term_per_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="gov_delegate_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True)
+                | Q(left_on__gte=models.F("starts_on"), left_on__lte=models.F("ends_on")),
+                name="gov_delegate_left_within_term",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="district") | ~Q(district=""),
+                name="gov_delegate_district_named",
+            ),
+        ]
+        indexes = [models.Index(fields=["starts_on", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.member.name} ({self.starts_on}~{self.ends_on})"
+
+    def in_office_on(self, day) -> bool:
+        return (
+            self.starts_on <= day <= self.ends_on
+            and (self.left_on is None or day < self.left_on)
+            and self.member.status == MemberStatus.ACTIVE
+        )
+
+
+# --- founding meeting (창립총회, art. 15, Decree art. 6; social cooperatives art. 85) ----------
+
+
+class Founder(models.Model):
+    """A founder (발기인) of the cooperative a founding meeting establishes: at least 5
+    (art. 15①); a social cooperative's include two kinds of stakeholder (Decree art. 19)."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.PROTECT, related_name="founders")
+    name = models.CharField(_("발기인 성명·법인명"), max_length=100)
+    stakeholder_type = models.CharField(
+        _("이해관계자 유형"), max_length=12, choices=StakeholderType.choices
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("발기인")
+        verbose_name_plural = _("발기인")
+        ordering = ["assembly", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assembly", "name"], name="gov_founder_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FoundingConsent(models.Model):
+    """A consent form (설립동의서) submitted for a founding meeting. The consenter is a
+    provisional register entry (``Member`` with status ``consenter``) so that check-in,
+    proxies, tallies and minutes work as at any assembly; the quorum counts these forms."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.PROTECT, related_name="consents")
+    member = models.ForeignKey(
+        Member, verbose_name=_("설립동의자"), on_delete=models.PROTECT, related_name="consents"
+    )
+    submitted_on = models.DateField(_("제출일"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("설립동의서")
+        verbose_name_plural = _("설립동의서")
+        ordering = ["assembly", "submitted_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assembly", "member"], name="gov_consent_once_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.name} ({self.submitted_on})"

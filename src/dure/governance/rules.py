@@ -724,12 +724,16 @@ def proxy_violations(
     return errors
 
 
-def required_delegates(total_members: int) -> int:
-    """At least 10 % of the members (rounded up), which may be capped at 100."""
-    return min((total_members * DELEGATE_SHARE_BP + 9999) // 10000, DELEGATE_CAP)
+def required_delegates(total_members: int, cap: int = DELEGATE_CAP) -> int:
+    """At least 10 % of the members (rounded up), which may be capped at 100 (``cap``: the
+    cooperative's own cap from its articles, never below 100)."""
+    cap = max(cap, DELEGATE_CAP)
+    return min((total_members * DELEGATE_SHARE_BP + 9999) // 10000, cap)
 
 
-def delegate_assembly_errors(total_members: int, delegates: int, matter: str | None) -> list[str]:
+def delegate_assembly_errors(
+    total_members: int, delegates: int, matter: str | None, cap: int = DELEGATE_CAP
+) -> list[str]:
     """Art. 31: a delegate assembly only with more than 200 members (201 may, 200 may not);
     delegates at least 10 % of the members (capped at 100); it cannot decide a merger, split
     or dissolution."""
@@ -743,14 +747,19 @@ def delegate_assembly_errors(total_members: int, delegates: int, matter: str | N
             % {"n": total_members}
         )
     else:
-        needed = required_delegates(total_members)
+        needed = required_delegates(total_members, cap)
         if delegates < needed:
             errors.append(
                 _(
                     "대의원은 조합원 총수의 10%% 이상(최대 %(cap)s명까지 줄일 수 있음)이어야 "
                     "합니다 (제31조): 조합원 %(total)s명이면 %(needed)s명 이상, 현재 %(n)s명."
                 )
-                % {"cap": DELEGATE_CAP, "total": total_members, "needed": needed, "n": delegates}
+                % {
+                    "cap": max(cap, DELEGATE_CAP),
+                    "total": total_members,
+                    "needed": needed,
+                    "n": delegates,
+                }
             )
     if delegates > total_members:
         errors.append(

@@ -4,7 +4,7 @@ officers and the member themself (``MemberOut`` leaves them ``null`` otherwise).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -13,10 +13,12 @@ from dure.api.schemas import Text
 from .models import (
     AssemblyKind,
     Choice,
+    DelegateElectionMethod,
     ExpulsionGround,
     Matter,
     MemberKind,
     RecordingMode,
+    RefundPaymentMethod,
     StakeholderType,
 )
 
@@ -303,7 +305,6 @@ class OfficerTermOut(Schema):
 
 # --- capital refunds ---------------------------------------------------------------------------
 
-from .models import RefundPaymentMethod  # noqa: E402
 
 RefundMethodValue = Literal[*RefundPaymentMethod.values]  # type: ignore[valid-type]
 MAX_WON = 10**15
@@ -365,3 +366,92 @@ class RefundPayIn(Schema):
     method: RefundMethodValue
     reference: Text(200) = ""  # type: ignore[valid-type]
     resolution_item_id: int = Field(ge=1, le=2**62)
+
+
+# --- delegates (대의원, art. 31, Decree art. 9) --------------------------------------------------
+
+DelegateMethodValue = Literal[*DelegateElectionMethod.values]  # type: ignore[valid-type]
+
+
+class DelegateOut(Schema):
+    id: int
+    member_id: int
+    member_number: int
+    member_name: str
+    method: str
+    district: str
+    elected_on: dt.date
+    elected_at_id: int | None
+    starts_on: dt.date
+    ends_on: dt.date
+    left_on: dt.date | None
+    end_reason: str
+    replaces_id: int | None
+    in_office: bool
+
+
+class DelegatesOut(Schema):
+    day: dt.date
+    total_members: int
+    required: int
+    in_office: int
+    problems: list[str]
+    delegates: list[DelegateOut]
+
+
+class DelegateElectionIn(Schema):
+    member_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=10_000)
+    elected_on: dt.date
+    starts_on: dt.date
+    ends_on: dt.date
+    method: DelegateMethodValue = "assembly"
+    district: Text(60) = ""  # type: ignore[valid-type]
+    elected_at_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class DelegateEndIn(Schema):
+    left_on: dt.date
+    reason: Text(200)  # type: ignore[valid-type]
+    successor_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+# --- founding meeting (창립총회, art. 15, Decree art. 6; social cooperatives art. 85) ----------
+
+
+class FounderIn(Schema):
+    name: Text(100)  # type: ignore[valid-type]
+    stakeholder_type: StakeholderValue
+
+
+class FounderOut(Schema):
+    id: int
+    assembly_id: int
+    name: str
+    stakeholder_type: str
+
+
+class ConsentIn(Schema):
+    name: Text(100)  # type: ignore[valid-type]
+    stakeholder_type: StakeholderValue
+    submitted_on: dt.date
+    kind: MemberKindValue = "person"
+    email: Text(254) = ""  # type: ignore[valid-type]
+    phone: Text(30) = ""  # type: ignore[valid-type]
+    address: Text(200) = ""  # type: ignore[valid-type]
+
+
+class ConsentOut(Schema):
+    id: int
+    assembly_id: int
+    member_id: int
+    name: str
+    stakeholder_type: str
+    submitted_on: dt.date
+
+
+class FoundingOut(Schema):
+    assembly_id: int
+    founders: list[FounderOut]
+    consents: list[ConsentOut]
+    stakeholder_types: list[str]
+    problems: list[str]

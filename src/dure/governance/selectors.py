@@ -19,8 +19,11 @@ from .models import (
     AssemblyStatus,
     Attendance,
     CheckInMethod,
+    Delegate,
     DuesPayment,
     DuesSchedule,
+    Founder,
+    FoundingConsent,
     ItemStatus,
     Member,
     MemberStatus,
@@ -28,7 +31,16 @@ from .models import (
     Proxy,
     ShareIssue,
 )
-from .services import _voting_members, coop_settings, count_ballots, present_count
+from .services import (
+    _voting_members,
+    coop_settings,
+    count_ballots,
+    delegate_assembly_problems,
+    delegates_in_office,
+    eligible_members,
+    founding_problems,
+    present_count,
+)
 
 
 def member_register(organisation: Organisation, *, status: str = "") -> QuerySet[Member]:
@@ -187,11 +199,9 @@ def attendance_list(assembly: Assembly) -> QuerySet[Attendance]:
 
 
 def absent_members(assembly: Assembly) -> QuerySet[Member]:
-    return (
-        Member.objects.filter(organisation_id=assembly.organisation_id, status=MemberStatus.ACTIVE)
-        .exclude(attendances__assembly=assembly)
-        .order_by("number")
-    )
+    """Who may still check in: active members, or the delegates in office (delegate
+    assembly), the consenters (founding meeting), the directors (board)."""
+    return eligible_members(assembly).exclude(attendances__assembly=assembly).order_by("number")
 
 
 def proxies(assembly: Assembly) -> QuerySet[Proxy]:
@@ -219,7 +229,9 @@ def member_record(member: Member) -> dict[str, Any]:
     org = member.organisation
     owed = [a for a in arrears(org) if a.member.pk == member.pk]
     refund_window = None
-    if member.status != MemberStatus.ACTIVE and member.status_changed_on:
+    if member.status not in (MemberStatus.ACTIVE, MemberStatus.CONSENTER) and (
+        member.status_changed_on
+    ):
         refund_window = rules.capital_refund_window(
             member.status_changed_on, coop_settings(org).fiscal_year_end_month
         )
@@ -235,3 +247,71 @@ def member_record(member: Member) -> dict[str, Any]:
         "officer_terms": list(member.officer_terms.all()),
         "refund_window": refund_window,
     }
+
+
+# --- delegates (대의원, art. 31, Decree art. 9) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DelegateSummary:
+    day: dt.date
+    total_members: int
+    required: int
+    in_office: int
+    problems: list[str]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.problems
+
+
+def delegate_summary(organisation: Organisation, day: dt.date | None = None) -> DelegateSummary:
+    """Members, delegates required and in office on ``day`` (today), and what stands in the
+    way of a delegate assembly, in words."""
+    day = day or timezone.localdate()
+    total = Member.objects.filter(organisation=organisation, status=MemberStatus.ACTIVE).count()
+    return DelegateSummary(
+        day=day,
+        total_members=total,
+        required=rules.required_delegates(total, coop_settings(organisation).delegate_cap),
+        in_office=delegates_in_office(organisation.pk, day).count(),
+        problems=delegate_assembly_problems(organisation, day),
+    )
+
+
+def delegates_of(organisation: Organisation, *, current_only: bool = False) -> QuerySet[Delegate]:
+    """Delegate terms of a cooperative, newest first (``current_only``: in office today)."""
+    qs = (
+        delegates_in_office(organisation.pk, timezone.localdate())
+        if current_only
+        else Delegate.objects.filter(member__organisation=organisation)
+    )
+    return qs.select_related("member", "elected_at", "replaces__member").order_by(
+        "-starts_on", "member__number"
+    )
+
+
+# --- founding meeting (창립총회, art. 15, Decree art. 6; social cooperatives art. 85) ----------
+
+
+@dataclass(frozen=True)
+class FoundingRecord:
+    founders: list[Founder]
+    consents: list[FoundingConsent]
+    stakeholder_types: list[str]
+    problems: list[str]
+
+
+def founding_record(assembly: Assembly) -> FoundingRecord:
+    founders = list(Founder.objects.filter(assembly=assembly).order_by("id"))
+    consents = list(
+        FoundingConsent.objects.filter(assembly=assembly)
+        .select_related("member")
+        .order_by("submitted_on", "id")
+    )
+    return FoundingRecord(
+        founders=founders,
+        consents=consents,
+        stakeholder_types=sorted({f.stakeholder_type for f in founders}),
+        problems=founding_problems(assembly),
+    )

@@ -28,22 +28,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from dure.core.audit import audit_record
-from dure.directory.models import Organisation, Role
+from dure.directory.models import Organisation, OrganisationKind, Role
 
 from . import access, rules
 from .models import (
     ASSEMBLY_TRANSITIONS,
+    DEPARTED_STATUSES,
     AgendaItem,
     Assembly,
     AssemblyKind,
@@ -52,14 +51,19 @@ from .models import (
     Ballot,
     BallotReceipt,
     Candidate,
+    CapitalRefund,
     CheckInMethod,
     Choice,
     CoopSettings,
+    Delegate,
+    DelegateElectionMethod,
     DuesPayment,
     DuesSchedule,
     ExpulsionCase,
     ExpulsionGround,
     ExpulsionStatus,
+    Founder,
+    FoundingConsent,
     ItemStatus,
     Matter,
     Member,
@@ -73,11 +77,14 @@ from .models import (
     OfficerTerm,
     Proxy,
     RecordingMode,
+    RefundPaymentMethod,
+    RefundStatus,
     ShareIssue,
     SignerRole,
     StakeholderType,
     Tally,
 )
+from .tasks import email_notice
 
 CHECKIN_SALT = "dure.governance.checkin"
 SHARE_CAP_BP = 3000  # art. 22②: no member above 30 % of all shares
@@ -387,12 +394,23 @@ def assembly_convene(
             raise _error(_("필수 항목입니다."), "required", field)
     if timezone.is_naive(scheduled_at):
         scheduled_at = timezone.make_aware(scheduled_at)
-    if kind != AssemblyKind.BOARD and not (board_decision or "").strip():
+    try:
+        # In UTC: the database need not store the caller's offset (PostgreSQL refuses ±16 h+).
+        scheduled_at = scheduled_at.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise _error(_("일시가 올바르지 않습니다."), "invalid_datetime", "scheduled_at") from exc
+    # A founding meeting is called by the founders (발기인), before there is a board.
+    if (
+        kind not in (AssemblyKind.BOARD, AssemblyKind.FOUNDING)
+        and not (board_decision or "").strip()
+    ):
         raise _error(
             _("총회 소집은 이사회 결의를 거쳐야 합니다. 결의 내용을 적어 주세요."),
             "board_decision_required",
             "board_decision",
         )
+    if kind == AssemblyKind.DELEGATE:
+        _require_delegate_assembly_allowed(organisation, timezone.localtime(scheduled_at).date())
     assembly = Assembly.objects.create(
         organisation=organisation,
         kind=kind,
@@ -477,8 +495,11 @@ def agenda_item_add(
             Member.objects.filter(
                 organisation=assembly.organisation, status=MemberStatus.ACTIVE
             ).count(),
-            assembly.voting_members or 0,
+            assembly.voting_members
+            if assembly.voting_members is not None
+            else _voting_members(assembly),
             matter,
+            _delegate_cap(assembly.organisation),
         )
         # A delegate assembly may not decide a merger, split or dissolution (art. 31⑤).
         if matter in (Matter.MERGER, Matter.SPLIT, Matter.DISSOLUTION) and problems:
@@ -543,14 +564,14 @@ def notice_send(*, actor: Any, assembly: Assembly, sent_at: dt.datetime | None =
         raise _error(_("소집 결정 뒤, 개회 전에만 통지할 수 있습니다."), "invalid_transition")
     if not assembly.items.exists():
         raise _error(_("안건을 먼저 올리세요. 통지에는 안건이 들어가야 합니다."), "no_items")
+    if assembly.kind == AssemblyKind.FOUNDING:
+        _require_founders(assembly)
     sent_at = sent_at or timezone.now()
     in_time = rules.notice_in_time(
         _meeting_date(assembly), timezone.localtime(sent_at).date(), days=NOTICE_DAYS
     )
     recipients = list(
-        Member.objects.filter(organisation=assembly.organisation, status=MemberStatus.ACTIVE)
-        .order_by("number")
-        .values("pk", "name", "email", "address")
+        eligible_members(assembly).order_by("number").values("pk", "name", "email", "address")
     )
     body = notice_text(assembly)
     notice = Notice.objects.create(
@@ -566,14 +587,9 @@ def notice_send(*, actor: Any, assembly: Assembly, sent_at: dt.datetime | None =
     if assembly.status == AssemblyStatus.CONVENED:
         _transition(assembly, AssemblyStatus.NOTICE_SENT)
         assembly.save(update_fields=["status"])
-    subject = f"[{assembly.organisation.name}] {assembly.title} " + _("소집 통지")
-    emails = [r["email"] for r in recipients if r["email"]]
-    sender = settings.DEFAULT_FROM_EMAIL
-
-    def deliver() -> None:
-        send_mass_mail([(subject, body, sender, [e]) for e in emails], fail_silently=True)
-
-    transaction.on_commit(deliver)
+    # e-mailed after commit (a rolled-back notice sends nothing), as a task: a mail server
+    # failure is recorded on the task instead of failing the officer's request
+    transaction.on_commit(lambda: email_notice.enqueue(notice.pk))
     audit_record(
         actor=actor, action="governance.notice_send", obj=assembly, changes={"in_time": in_time}
     )
@@ -581,6 +597,13 @@ def notice_send(*, actor: Any, assembly: Assembly, sent_at: dt.datetime | None =
 
 
 def _voting_members(assembly: Assembly) -> int:
+    """Whom the quorum counts from: the directors of a board, the delegates in office on the
+    meeting day (art. 31), the consent forms of a founding meeting (art. 15②), else all
+    active members."""
+    if assembly.kind == AssemblyKind.DELEGATE:
+        return delegates_in_office(assembly.organisation_id, _meeting_date(assembly)).count()
+    if assembly.kind == AssemblyKind.FOUNDING:
+        return FoundingConsent.objects.filter(assembly=assembly).count()
     if assembly.kind == AssemblyKind.BOARD:
         today = timezone.localdate()
         directors = OfficerTerm.objects.filter(
@@ -601,6 +624,12 @@ def assembly_open(*, actor: Any, assembly: Assembly) -> Assembly:
     _require_manager(actor, assembly.organisation_id)
     assembly = _lock_assembly(assembly)
     _transition(assembly, AssemblyStatus.IN_SESSION)
+    if assembly.kind == AssemblyKind.DELEGATE:
+        _require_delegate_assembly_allowed(assembly.organisation, _meeting_date(assembly))
+    if assembly.kind == AssemblyKind.FOUNDING:
+        _require_founders(assembly)
+        if not FoundingConsent.objects.filter(assembly=assembly).exists():
+            raise _error(_("설립동의서를 낸 사람이 없어 창립총회를 열 수 없습니다."), "no_consents")
     assembly.voting_members = _voting_members(assembly)
     assembly.opened_at = timezone.now()
     assembly.save(update_fields=["status", "voting_members", "opened_at"])
@@ -629,9 +658,48 @@ def _require_in_session(assembly: Assembly) -> None:
         raise _error(_("개회 중인 회의에서만 할 수 있습니다."), "not_in_session")
 
 
-def _eligible_member(assembly: Assembly, member: Member) -> None:
-    if member.organisation_id != assembly.organisation_id or member.status != MemberStatus.ACTIVE:
-        raise _error(_("이 협동조합의 조합원이 아닙니다."), "not_member", "member")
+def _eligible_member(assembly: Assembly, member: Member, field: str = "member") -> None:
+    """Who may attend and vote: at a founding meeting those who submitted a consent form, at
+    a delegate assembly the delegates in office on the meeting day, else active members."""
+    if member.organisation_id != assembly.organisation_id:
+        raise _error(_("이 협동조합의 조합원이 아닙니다."), "not_member", field)
+    if assembly.kind == AssemblyKind.FOUNDING:
+        if not FoundingConsent.objects.filter(assembly=assembly, member=member).exists():
+            raise _error(
+                _("%(name)s 님은 이 창립총회에 설립동의서를 내지 않았습니다.")
+                % {"name": member.name},
+                "not_consenter",
+                field,
+            )
+        return
+    if member.status != MemberStatus.ACTIVE:
+        raise _error(_("이 협동조합의 조합원이 아닙니다."), "not_member", field)
+    if assembly.kind == AssemblyKind.DELEGATE:
+        day = _meeting_date(assembly)
+        if not delegates_in_office(assembly.organisation_id, day).filter(member=member).exists():
+            raise _error(
+                _(
+                    "%(name)s 님은 대의원이 아닙니다: 대의원총회에는 회의일(%(date)s)에 임기 중인 "
+                    "대의원만 출석하고 의결합니다 (제31조)."
+                )
+                % {"name": member.name, "date": day.isoformat()},
+                "not_delegate",
+                field,
+            )
+
+
+def eligible_members(assembly: Assembly) -> Any:
+    """The register entries who may attend this assembly (see ``_eligible_member``)."""
+    base = Member.objects.filter(organisation_id=assembly.organisation_id)
+    if assembly.kind == AssemblyKind.FOUNDING:
+        return base.filter(consents__assembly=assembly)
+    base = base.filter(status=MemberStatus.ACTIVE)
+    if assembly.kind == AssemblyKind.DELEGATE:
+        in_office = delegates_in_office(assembly.organisation_id, _meeting_date(assembly))
+        return base.filter(pk__in=in_office.values("member_id"))
+    if assembly.kind == AssemblyKind.BOARD:
+        return base.filter(pk__in=_director_ids(assembly))
+    return base
 
 
 @transaction.atomic
@@ -715,18 +783,24 @@ def checkins_bulk(
     """Record many members present at once (imports, the benchmark). Members already present
     are skipped; ids that are not active members of the cooperative are refused."""
     ids = list(dict.fromkeys(member_ids))
+    eligible = eligible_members(assembly)
+    if assembly.kind in (AssemblyKind.DELEGATE, AssemblyKind.FOUNDING, AssemblyKind.BOARD):
+        allowed = set(eligible.values_list("pk", flat=True))
+        unknown = [i for i in ids if i not in allowed]
+        if unknown:
+            message = {
+                AssemblyKind.DELEGATE: _(
+                    "대의원이 아닌 조합원이 있습니다: 대의원총회에는 임기 중인 대의원만 출석합니다 "
+                    "(제31조): %(ids)s"
+                ),
+                AssemblyKind.FOUNDING: _("설립동의서를 내지 않은 사람이 있습니다: %(ids)s"),
+                AssemblyKind.BOARD: _("이사회에는 이사만 출석으로 셉니다: %(ids)s"),
+            }[AssemblyKind(assembly.kind)]
+            raise _error(message % {"ids": unknown[:5]}, "not_eligible")
     active = (
-        set(
-            Member.objects.filter(
-                organisation_id=assembly.organisation_id, status=MemberStatus.ACTIVE, pk__in=ids
-            ).values_list("pk", flat=True)
-        )
+        set(eligible.filter(pk__in=ids).values_list("pk", flat=True))
         if len(ids) < 5000
-        else set(
-            Member.objects.filter(
-                organisation_id=assembly.organisation_id, status=MemberStatus.ACTIVE
-            ).values_list("pk", flat=True)
-        )
+        else set(eligible.values_list("pk", flat=True))
     )
     unknown = [i for i in ids if i not in active]
     if unknown:
@@ -767,9 +841,10 @@ def proxy_register(
             raise _error(
                 _("자기 자신을 대리인으로 정할 수 없습니다."), "proxy_self", "proxy_member"
             )
-        is_member = (
-            proxy_member.organisation_id == assembly.organisation_id
-            and proxy_member.status == MemberStatus.ACTIVE
+        is_member = proxy_member.organisation_id == assembly.organisation_id and (
+            FoundingConsent.objects.filter(assembly=assembly, member=proxy_member).exists()
+            if assembly.kind == AssemblyKind.FOUNDING
+            else proxy_member.status == MemberStatus.ACTIVE
         )
         proxy_name = proxy_member.name
     else:
@@ -922,6 +997,9 @@ def ballot_cast(
                 _("출석 확인을 먼저 받으세요. 출석한 조합원만 투표할 수 있습니다."),
                 "not_checked_in",
             )
+        # A remote voter must still be one who may vote here (a delegate at a delegate
+        # assembly, a consenter at a founding meeting).
+        _eligible_member(assembly, voter)
         remote = True
     try:
         with transaction.atomic():
@@ -1095,7 +1173,9 @@ def compute_outcome(item: AgendaItem) -> Outcome:
         total = Member.objects.filter(
             organisation=assembly.organisation, status=MemberStatus.ACTIVE
         ).count()
-        errors += rules.delegate_assembly_errors(total, members, item.matter)
+        errors += rules.delegate_assembly_errors(
+            total, members, item.matter, _delegate_cap(assembly.organisation)
+        )
     expulsion = ExpulsionCase.objects.filter(item=item).first()
     if expulsion is not None and not (
         expulsion.reasons_notified_on
@@ -1299,7 +1379,17 @@ def minutes_signers_set(
         raise _error(_("서명이 시작된 뒤에는 서명자를 바꿀 수 없습니다."), "minutes_signed")
     org = minutes.assembly.organisation_id
     chosen = [chair, *members]
-    if any(m.organisation_id != org or m.status != MemberStatus.ACTIVE for m in chosen):
+    consenters: set[int] = set()
+    if minutes.assembly.kind == AssemblyKind.FOUNDING:
+        consenters = set(
+            FoundingConsent.objects.filter(assembly_id=minutes.assembly_id).values_list(
+                "member_id", flat=True
+            )
+        )
+    if any(
+        m.organisation_id != org or (m.status != MemberStatus.ACTIVE and m.pk not in consenters)
+        for m in chosen
+    ):
         raise _error(_("서명자는 이 협동조합의 조합원이어야 합니다."), "not_member", "members")
     unique_members = {m.pk for m in members if m.pk != chair.pk}
     if len(unique_members) < MIN_MINUTES_MEMBER_SIGNERS:
@@ -1533,14 +1623,6 @@ def officer_roles_for(office: str) -> str:
 # passed ``capital_refund`` item of the cooperative (one item may approve several refunds, as
 # the yearly "탈퇴 조합원 출자금 환급의 건" does); no per-cooperative switch can waive it.
 
-from django.db.models import F  # noqa: E402
-
-from .models import (  # noqa: E402
-    DEPARTED_STATUSES,
-    CapitalRefund,
-    RefundPaymentMethod,
-    RefundStatus,
-)
 
 REFUND_LAPSING_SOON_DAYS = 90
 
@@ -1884,3 +1966,353 @@ def capital_refunds_open_missing() -> int:
         capital_refund_open(actor=None, member=member)
         opened += 1
     return opened
+
+
+# --- delegates (대의원, art. 31, Decree art. 9) --------------------------------------------------
+
+
+def _delegate_cap(organisation: Organisation) -> int:
+    """The cooperative's cap on the required number of delegates (never below the Decree's
+    100: ``rules.required_delegates`` applies the floor)."""
+    return coop_settings(organisation).delegate_cap
+
+
+def _active_member_count(organisation_id: int) -> int:
+    return Member.objects.filter(
+        organisation_id=organisation_id, status=MemberStatus.ACTIVE
+    ).count()
+
+
+def delegates_in_office(organisation_id: int, day: dt.date) -> Any:
+    """Delegate terms in office on ``day``: started, not ended, not left early, and the
+    delegate still an active member."""
+    return Delegate.objects.filter(
+        member__organisation_id=organisation_id,
+        member__status=MemberStatus.ACTIVE,
+        starts_on__lte=day,
+        ends_on__gte=day,
+    ).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
+def delegate_assembly_problems(organisation: Organisation, day: dt.date) -> list[str]:
+    """Why a delegate assembly could not sit on ``day`` (empty when it can): more than 200
+    members and at least the required number of delegates in office (art. 31)."""
+    return rules.delegate_assembly_errors(
+        _active_member_count(organisation.pk),
+        delegates_in_office(organisation.pk, day).count(),
+        None,
+        _delegate_cap(organisation),
+    )
+
+
+def _require_delegate_assembly_allowed(organisation: Organisation, day: dt.date) -> None:
+    problems = delegate_assembly_problems(organisation, day)
+    if problems:
+        raise ValidationError([ValidationError(p, code="delegate_assembly") for p in problems])
+
+
+@transaction.atomic
+def delegates_elect(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    member_ids: Sequence[int],
+    elected_on: dt.date,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    method: str = DelegateElectionMethod.ASSEMBLY,
+    district: str = "",
+    elected_at: Assembly | None = None,
+) -> list[Delegate]:
+    """Record the result of a delegate election (officers): the elected members' terms. The
+    cooperative must have more than 200 members, the elected must be its active members not
+    already delegates in that period, and the delegates in office when the terms start must
+    reach the required number (10 %, ⌈⌉, capped — art. 31, Decree art. 9)."""
+    _require_manager(actor, organisation.pk)
+    _settings_locked(organisation.pk)
+    if method not in DelegateElectionMethod.values:
+        raise _error(_("선출 방법이 올바르지 않습니다."), "invalid_method", "method")
+    district = (district or "").strip()
+    if method == DelegateElectionMethod.DISTRICT and not district:
+        raise _error(_("선거구별 선출이면 선거구를 적어 주세요."), "required", "district")
+    if ends_on < starts_on:
+        raise _error(_("임기 종료일은 시작일 이후여야 합니다."), "invalid_term", "ends_on")
+    if elected_on > timezone.localdate():
+        raise _error(_("선출일은 오늘 이후일 수 없습니다."), "elected_in_future", "elected_on")
+    if elected_at is not None and (
+        elected_at.organisation_id != organisation.pk or elected_at.kind == AssemblyKind.BOARD
+    ):
+        raise _error(_("이 협동조합의 총회가 아닙니다."), "wrong_assembly", "elected_at")
+    ids = list(dict.fromkeys(int(i) for i in member_ids))
+    if not ids:
+        raise _error(_("선출된 대의원을 고르세요."), "required", "members")
+    members = {
+        m.pk: m
+        for m in Member.objects.filter(
+            pk__in=ids, organisation=organisation, status=MemberStatus.ACTIVE
+        )
+    }
+    unknown = [i for i in ids if i not in members]
+    if unknown:
+        raise _error(
+            _("이 협동조합의 조합원이 아닌 사람이 있습니다: %(ids)s") % {"ids": unknown[:5]},
+            "not_member",
+            "members",
+        )
+    overlapping = (
+        Delegate.objects.filter(member_id__in=ids, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=starts_on))
+        .select_related("member")
+    )
+    clash = sorted({d.member.name for d in overlapping})
+    if clash:
+        raise _error(
+            _("이미 그 기간에 대의원인 조합원이 있습니다: %(names)s")
+            % {"names": ", ".join(clash[:5])},
+            "already_delegate",
+            "members",
+        )
+    total = _active_member_count(organisation.pk)
+    after = delegates_in_office(organisation.pk, starts_on).exclude(
+        member_id__in=ids
+    ).count() + len(ids)
+    problems = rules.delegate_assembly_errors(total, after, None, _delegate_cap(organisation))
+    if problems:
+        raise ValidationError([ValidationError(p, code="delegate_assembly") for p in problems])
+    rows = Delegate.objects.bulk_create(
+        [
+            Delegate(
+                member=members[i],
+                method=method,
+                elected_on=elected_on,
+                elected_at=elected_at,
+                district=district,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                recorded_by=actor,
+            )
+            for i in ids
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="governance.delegates_elect",
+        obj=organisation,
+        changes={
+            "members": ids,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
+            "method": method,
+            "in_office": after,
+            "required": rules.required_delegates(total, _delegate_cap(organisation)),
+        },
+    )
+    return rows
+
+
+@transaction.atomic
+def delegate_end(
+    *,
+    actor: Any,
+    delegate: Delegate,
+    left_on: dt.date,
+    reason: str,
+    successor: Member | None = None,
+) -> Delegate:
+    """End a delegate's term early (resignation, loss of membership, …): out of office from
+    ``left_on``. With a ``successor`` (a by-election), the successor serves the rest of the
+    term from ``left_on``."""
+    organisation = delegate.member.organisation
+    _require_manager(actor, organisation.pk)
+    _settings_locked(organisation.pk)
+    delegate = Delegate.objects.select_for_update().select_related("member").get(pk=delegate.pk)
+    if delegate.left_on is not None:
+        raise _error(_("이미 퇴임한 대의원입니다."), "already_ended")
+    if not delegate.starts_on <= left_on <= delegate.ends_on:
+        raise _error(
+            _("퇴임일은 임기(%(start)s~%(end)s) 안이어야 합니다.")
+            % {"start": delegate.starts_on.isoformat(), "end": delegate.ends_on.isoformat()},
+            "invalid_date",
+            "left_on",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise _error(_("퇴임 사유를 입력하세요."), "required", "reason")
+    delegate.left_on = left_on
+    delegate.end_reason = reason[:200]
+    delegate.save(update_fields=["left_on", "end_reason"])
+    if successor is not None:
+        if successor.organisation_id != organisation.pk or successor.status != MemberStatus.ACTIVE:
+            raise _error(_("이 협동조합의 조합원이 아닙니다."), "not_member", "successor")
+        clash = (
+            Delegate.objects.filter(
+                member=successor, starts_on__lte=delegate.ends_on, ends_on__gte=left_on
+            )
+            .filter(Q(left_on__isnull=True) | Q(left_on__gt=left_on))
+            .exists()
+        )
+        if clash:
+            raise _error(
+                _("%(name)s 님은 이미 그 기간에 대의원입니다.") % {"name": successor.name},
+                "already_delegate",
+                "successor",
+            )
+        Delegate.objects.create(
+            member=successor,
+            method=delegate.method,
+            elected_on=timezone.localdate(),
+            district=delegate.district,
+            starts_on=left_on,
+            ends_on=delegate.ends_on,
+            replaces=delegate,
+            recorded_by=actor,
+        )
+    audit_record(
+        actor=actor,
+        action="governance.delegate_end",
+        obj=delegate,
+        changes={
+            "left_on": left_on.isoformat(),
+            "reason": delegate.end_reason,
+            "successor": successor.pk if successor else None,
+        },
+    )
+    return delegate
+
+
+# --- founding meeting (창립총회, art. 15, Decree art. 6; social cooperatives art. 85) ----------
+
+
+def _require_founding(assembly: Assembly) -> None:
+    if assembly.kind != AssemblyKind.FOUNDING:
+        raise _error(_("창립총회에서만 발기인과 설립동의서를 기록합니다."), "not_founding")
+
+
+def founding_problems(assembly: Assembly) -> list[str]:
+    """Why this founding meeting may not be announced or opened yet (art. 15①: 5 founders; a
+    social cooperative's founders of two stakeholder types, art. 85 and Decree art. 19)."""
+    founders = list(
+        Founder.objects.filter(assembly=assembly).values_list("stakeholder_type", flat=True)
+    )
+    types = {t for t in founders if t in rules.STAKEHOLDER_TYPES}
+    return rules.founding_errors(
+        len(founders),
+        types,
+        social=assembly.organisation.kind == OrganisationKind.SOCIAL_COOPERATIVE,
+    )
+
+
+def _require_founders(assembly: Assembly) -> None:
+    problems = founding_problems(assembly)
+    if problems:
+        raise ValidationError([ValidationError(p, code="founding_rule") for p in problems])
+
+
+def _lock_founding(actor: Any, assembly: Assembly) -> Assembly:
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    _require_founding(assembly)
+    if assembly.status in (AssemblyStatus.IN_SESSION, AssemblyStatus.CLOSED):
+        raise _error(
+            _("개회한 뒤에는 발기인과 설립동의서를 더할 수 없습니다."), "assembly_in_session"
+        )
+    return assembly
+
+
+@transaction.atomic
+def founder_add(*, actor: Any, assembly: Assembly, name: str, stakeholder_type: str) -> Founder:
+    """Record a founder (발기인) of a founding meeting (officers), before it opens."""
+    assembly = _lock_founding(actor, assembly)
+    name = (name or "").strip()
+    if not name:
+        raise _error(_("성명을 입력하세요."), "required", "name")
+    if stakeholder_type not in StakeholderType.values:
+        raise _error(
+            _("이해관계자 유형이 올바르지 않습니다."), "invalid_stakeholder", "stakeholder_type"
+        )
+    if Founder.objects.filter(assembly=assembly, name=name).exists():
+        raise _error(_("이미 등록된 발기인입니다."), "duplicate_founder", "name")
+    try:
+        with transaction.atomic():
+            founder = Founder.objects.create(
+                assembly=assembly, name=name, stakeholder_type=stakeholder_type, added_by=actor
+            )
+    except IntegrityError as exc:
+        raise _error(_("이미 등록된 발기인입니다."), "duplicate_founder", "name") from exc
+    audit_record(actor=actor, action="governance.founder_add", obj=founder)
+    return founder
+
+
+@transaction.atomic
+def founder_remove(*, actor: Any, founder: Founder) -> None:
+    """Take a founder off the list (a mistake) — only before the notice goes out."""
+    assembly = _lock_founding(actor, founder.assembly)
+    if assembly.status != AssemblyStatus.CONVENED:
+        raise _error(_("공고한 뒤에는 발기인을 뺄 수 없습니다."), "notice_sent")
+    audit_record(
+        actor=actor,
+        action="governance.founder_remove",
+        obj=assembly,
+        changes={"name": founder.name, "stakeholder_type": founder.stakeholder_type},
+    )
+    founder.delete()
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: Any,
+    assembly: Assembly,
+    name: str,
+    stakeholder_type: str,
+    submitted_on: dt.date,
+    kind: str = MemberKind.PERSON,
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+) -> FoundingConsent:
+    """Record a consent form (설립동의서) submitted for a founding meeting (officers). The
+    consenter enters the register as a provisional entry (status ``consenter``): not a
+    member, but one who may check in, be represented and vote at this founding meeting."""
+    assembly = _lock_founding(actor, assembly)
+    name = (name or "").strip()
+    if not name:
+        raise _error(_("성명을 입력하세요."), "required", "name")
+    if stakeholder_type not in StakeholderType.values:
+        raise _error(
+            _("이해관계자 유형이 올바르지 않습니다."), "invalid_stakeholder", "stakeholder_type"
+        )
+    if kind not in MemberKind.values:
+        raise _error(_("조합원 구분이 올바르지 않습니다."), "invalid_kind", "kind")
+    if submitted_on > timezone.localdate():
+        raise _error(_("제출일은 오늘 이후일 수 없습니다."), "submitted_in_future", "submitted_on")
+    if submitted_on > _meeting_date(assembly):
+        raise _error(
+            _("설립동의서는 창립총회 전에 내야 합니다."), "submitted_after_meeting", "submitted_on"
+        )
+    _settings_locked(assembly.organisation_id)
+    if FoundingConsent.objects.filter(assembly=assembly, member__name=name).exists():
+        raise _error(
+            _("%(name)s 님의 설립동의서는 이미 접수되었습니다.") % {"name": name},
+            "duplicate_consent",
+            "name",
+        )
+    member = Member.objects.create(
+        organisation_id=assembly.organisation_id,
+        number=_next_member_number(assembly.organisation_id),
+        name=name,
+        kind=kind,
+        stakeholder_type=stakeholder_type,
+        joined_on=submitted_on,
+        status=MemberStatus.CONSENTER,
+        status_changed_on=submitted_on,
+        status_reason=_("설립동의서 제출"),
+        email=email,
+        phone=phone,
+        address=address,
+    )
+    consent = FoundingConsent.objects.create(
+        assembly=assembly, member=member, submitted_on=submitted_on, recorded_by=actor
+    )
+    audit_record(actor=actor, action="governance.consent_record", obj=consent)
+    return consent

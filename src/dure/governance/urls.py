@@ -45,6 +45,14 @@ urlpatterns = [
     path("minutes/<int:pk>/lock/", views.minutes_lock, name="minutes_lock"),
     path("minutes/<int:pk>/amend/", views.minutes_amend, name="minutes_amend"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes_pdf"),
+    # delegates (대의원, art. 31)
+    path("<int:org>/delegates/", views.delegate_list, name="delegate_list"),
+    path("<int:org>/delegates/elect/", views.delegate_elect, name="delegate_elect"),
+    path("delegates/<int:pk>/end/", views.delegate_end, name="delegate_end"),
+    # founding meeting (창립총회, art. 15)
+    path("assemblies/<int:pk>/founders/new/", views.founder_create, name="founder_create"),
+    path("founders/<int:pk>/remove/", views.founder_remove, name="founder_remove"),
+    path("assemblies/<int:pk>/consents/new/", views.consent_create, name="consent_create"),
 ]
 
 # --- capital refunds ---------------------------------------------------------------------------

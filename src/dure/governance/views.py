@@ -26,16 +26,23 @@ from . import access, exports, selectors, services
 from .forms import (
     BallotForm,
     CheckInForm,
+    ConsentForm,
     ConveneForm,
+    DelegateElectionForm,
+    DelegateEndForm,
     DuesPaymentForm,
     ExpulsionForm,
     ExpulsionScheduleForm,
+    FounderForm,
     HearingForm,
     ItemForm,
     MemberForm,
     MinutesForm,
     OfficerTermForm,
     ProxyForm,
+    RefundClaimForm,
+    RefundDeductionForm,
+    RefundPaymentForm,
     SettingsForm,
     ShareForm,
     SignersForm,
@@ -45,6 +52,7 @@ from .forms import (
 from .models import (
     AgendaItem,
     Assembly,
+    AssemblyKind,
     AssemblyStatus,
     BallotReceipt,
     CheckInMethod,
@@ -340,6 +348,9 @@ def _assembly_context(request: HttpRequest, assembly: Assembly) -> dict[str, Any
         "notice_deadline": selectors.notice_deadline(assembly),
         "minutes": selectors.latest_minutes(assembly),
         "Status": AssemblyStatus,
+        "founding": selectors.founding_record(assembly)
+        if assembly.kind == AssemblyKind.FOUNDING
+        else None,
     }
 
 
@@ -433,7 +444,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
             "assembly": assembly,
             "text": services.notice_text(assembly),
             "items": list(selectors.items_of(assembly)),
-            "recipients": _active_members(assembly.organisation_id),
+            "recipients": services.eligible_members(assembly).order_by("number"),
             "deadline": selectors.notice_deadline(assembly),
             "notices": list(assembly.notices.all()),
         },
@@ -551,7 +562,7 @@ def proxy_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProxyForm(
         request.POST or None,
         request.FILES or None,
-        members=_active_members(assembly.organisation_id),
+        members=services.eligible_members(assembly).order_by("number"),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -781,7 +792,10 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def minutes_signers(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = access.access_minutes(user=request.user, minutes_id=pk, manage=True)
     form = SignersForm(
-        request.POST or None, members=_active_members(minutes.assembly.organisation_id)
+        request.POST or None,
+        members=services.eligible_members(minutes.assembly).order_by("number")
+        if minutes.assembly.kind == AssemblyKind.FOUNDING
+        else _active_members(minutes.assembly.organisation_id),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -1023,8 +1037,6 @@ def officer_term(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 
 # --- capital refunds ---------------------------------------------------------------------------
 
-from .forms import RefundClaimForm, RefundDeductionForm, RefundPaymentForm  # noqa: E402
-
 
 @login_required
 @require_GET
@@ -1135,4 +1147,193 @@ def refund_pay(request: HttpRequest, pk: int) -> HttpResponse:
         services.capital_refund_pay,
         _("환급 지급을 기록했습니다."),
         items=services.refund_resolution_items(refund.member.organisation_id),
+    )
+
+
+# --- delegates (대의원, art. 31, Decree art. 9) --------------------------------------------------
+
+
+@login_required
+@require_GET
+def delegate_list(request: HttpRequest, org: int) -> HttpResponse:
+    """The delegates of a cooperative: members see who they are; officers record elections and
+    end terms."""
+    cooperative = access.access_cooperative(user=request.user, organisation_id=org)
+    return render(
+        request,
+        "governance/delegates.html",
+        {
+            "coop": cooperative,
+            "summary": selectors.delegate_summary(cooperative),
+            "delegates": selectors.delegates_of(cooperative),
+            "today": timezone.localdate(),
+            "manager": access.can_manage(request.user, cooperative.pk),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delegate_elect(request: HttpRequest, org: int) -> HttpResponse:
+    cooperative = access.access_cooperative(user=request.user, organisation_id=org, manage=True)
+    today = timezone.localdate()
+    form = DelegateElectionForm(
+        request.POST or None,
+        organisation=cooperative,
+        initial={"elected_on": today, "starts_on": today},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            elected = services.delegates_elect(
+                actor=request.user,
+                organisation=cooperative,
+                member_ids=data["member_numbers"],
+                elected_on=data["elected_on"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                method=data["method"],
+                district=data["district"],
+                elected_at=data["elected_at"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("대의원 %(n)s명의 선출을 기록했습니다.") % {"n": len(elected)}
+            )
+            return redirect("governance:delegate_list", org=cooperative.pk)
+    summary = selectors.delegate_summary(cooperative)
+    return _form_page(
+        request,
+        "governance/form.html",
+        {
+            "title": _("대의원 선출 기록"),
+            "cancel": reverse("governance:delegate_list", args=[cooperative.pk]),
+            "note": _(
+                "대의원총회는 조합원이 200명을 넘는 협동조합만 둘 수 있고, 대의원은 조합원의 "
+                "10%% 이상(최대 %(cap)s명까지 줄일 수 있음)이어야 합니다 (제31조, 시행령 제9조). "
+                "지금 조합원 %(total)s명 → 대의원 %(required)s명 이상, 임기 중 %(n)s명."
+            )
+            % {
+                "cap": max(services.coop_settings(cooperative).delegate_cap, 100),
+                "total": summary.total_members,
+                "required": summary.required,
+                "n": summary.in_office,
+            },
+        },
+        form,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delegate_end(request: HttpRequest, pk: int) -> HttpResponse:
+    delegate = access.access_delegate(user=request.user, delegate_id=pk)
+    cooperative = delegate.member.organisation
+    form = DelegateEndForm(
+        request.POST or None,
+        members=_active_members(cooperative.pk).exclude(pk=delegate.member_id),
+        initial={"left_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delegate_end(actor=request.user, delegate=delegate, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s 님의 대의원 임기를 마쳤습니다.") % {"name": delegate.member.name},
+            )
+            return redirect("governance:delegate_list", org=cooperative.pk)
+    return _form_page(
+        request,
+        "governance/form.html",
+        {
+            "title": _("%(name)s 대의원 퇴임") % {"name": delegate.member.name},
+            "cancel": reverse("governance:delegate_list", args=[cooperative.pk]),
+            "note": _("임기 %(start)s~%(end)s. 보궐 대의원을 고르면 남은 임기를 맡습니다.")
+            % {"start": delegate.starts_on.isoformat(), "end": delegate.ends_on.isoformat()},
+        },
+        form,
+    )
+
+
+# --- founding meeting (창립총회, art. 15, Decree art. 6; social cooperatives art. 85) ----------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def founder_create(request: HttpRequest, pk: int) -> HttpResponse:
+    assembly = access.access_assembly(user=request.user, assembly_id=pk, manage=True)
+    if assembly.kind != AssemblyKind.FOUNDING:
+        raise Http404
+    form = FounderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.founder_add(actor=request.user, assembly=assembly, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("발기인을 기록했습니다."))
+            return redirect(assembly.get_absolute_url())
+    return _form_page(
+        request,
+        "governance/form.html",
+        {
+            "title": _("%(title)s 발기인 추가") % {"title": assembly.title},
+            "cancel": assembly.get_absolute_url(),
+            "note": _(
+                "발기인은 5명 이상이어야 하고 (제15조①), 사회적협동조합은 생산자·소비자·직원·"
+                "자원봉사자·후원자 중 2종류 이상의 이해관계자를 포함해야 합니다 (제85조, "
+                "시행령 제19조)."
+            ),
+        },
+        form,
+    )
+
+
+@login_required
+@require_POST
+def founder_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    founder = access.access_founder(user=request.user, founder_id=pk)
+    assembly = founder.assembly
+    try:
+        services.founder_remove(actor=request.user, founder=founder)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("발기인 %(name)s 님을 뺐습니다.") % {"name": founder.name})
+    return redirect(assembly.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+    assembly = access.access_assembly(user=request.user, assembly_id=pk, manage=True)
+    if assembly.kind != AssemblyKind.FOUNDING:
+        raise Http404
+    form = ConsentForm(request.POST or None, initial={"submitted_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(actor=request.user, assembly=assembly, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("설립동의서를 접수했습니다."))
+            return redirect(assembly.get_absolute_url())
+    return _form_page(
+        request,
+        "governance/form.html",
+        {
+            "title": _("%(title)s 설립동의서 접수") % {"title": assembly.title},
+            "cancel": assembly.get_absolute_url(),
+            "note": _(
+                "창립총회는 설립동의서를 낸 사람 과반수의 출석과 출석자 3분의 2 이상의 찬성으로 "
+                "의결합니다 (제15조②). 설립동의자는 조합원 명부에 '설립동의자'로 올라가며, "
+                "이 총회에서 출석·표결할 수 있습니다."
+            ),
+        },
+        form,
     )
