@@ -2009,7 +2009,7 @@ def quotation_award(*, actor: Any, request: Any, quote: Any) -> Any:
             )
         quote = (
             Quote.objects.select_for_update()
-            .filter(pk=getattr(quote, "pk", None), request=request)
+            .filter(pk=getattr(quote, "pk", None) or 0, request=request)
             .select_related("supplier")
             .first()
         )
