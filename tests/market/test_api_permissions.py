@@ -514,6 +514,12 @@ PURCHASING_MATRIX = [
         target=lambda w: w.pp.po.pk,
     ),
     Case(
+        "GET",
+        "/market/purchase-orders/{id}/tax-invoice",
+        expect(404, yes=(PP_ALL, 200)),
+        target=lambda w: w.pp.po.pk,
+    ),
+    Case(
         "POST",
         "/market/purchase-orders/{id}/transitions",
         expect(404, yes=(PP_SUPPLIER, 200), seen=(STAFF | INSTITUTION, 403)),

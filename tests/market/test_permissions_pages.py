@@ -647,6 +647,28 @@ PURCHASING_CASES: list[Case] = [
         changes=PP_SUPPLIER,
         effect=_pp_status("po", "accepted"),
     ),
+    get(
+        "market/purchasing/orders/<int:pk>/tax-invoice/",
+        lambda w: f"/market/purchasing/orders/{w.pp.po.pk}/tax-invoice/",
+        only(PP_ALL),
+    ),
+    get(
+        "market/purchasing/orders/<int:pk>/tax-invoice/",
+        lambda w: f"/market/purchasing/orders/{w.pp.po.pk}/tax-invoice/?format=xlsx",
+        only(PP_ALL),
+        variant="xlsx",
+    ),
+    get(
+        "market/purchasing/orders/<int:pk>/tax-invoice/",
+        lambda w: "/market/purchasing/orders/987654/tax-invoice/",
+        only(set()),
+        variant="missing",
+    ),
+    post(
+        "market/purchasing/orders/<int:pk>/tax-invoice/",
+        lambda w: f"/market/purchasing/orders/{w.pp.po.pk}/tax-invoice/",
+        members_only(NOT_ALLOWED),
+    ),
     get("market/purchasing/report/", lambda w: "/market/purchasing/report/", members_only()),
     get(
         "market/purchasing/report/",

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from dure.api.auth import WRITE_AUTH
@@ -422,6 +423,26 @@ def list_purchase_orders(request: HttpRequest) -> list:
 def get_purchase_order(request: HttpRequest, id: int) -> Any:
     """발주서 하나 (품목별 공급가액·부가세)."""
     return _po(access.access_purchase_order(user=request.user, po_id=id).pk)
+
+
+@router.get(
+    "/purchase-orders/{id}/tax-invoice",
+    response={200: dict[str, Any], **error_responses(401, 404, 409)},
+    **WRITE,
+)
+def get_purchase_order_tax_invoice(request: HttpRequest, id: int) -> dict:
+    """전자세금계산서 발행에 필요한 자료 (입점사·기관·운영자; 발주서와 같은 형식의
+    `/suborders/{id}/tax-invoice`): 공급자(입점사)·공급받는자(기관) 사업자등록번호, 품목별
+    공급가액·부가세, 면세 품목은 `exempt`. 취소된 발주서는 409 `bad_transition`입니다."""
+    from .models import PurchaseOrderStatus
+    from .selectors import purchase_order_tax_invoice_data
+
+    po = access.access_purchase_order(user=request.user, po_id=id)
+    if po.status == PurchaseOrderStatus.CANCELLED:
+        raise ApiError(
+            409, "bad_transition", _("취소된 발주서에는 세금계산서를 발행하지 않습니다.")
+        )
+    return purchase_order_tax_invoice_data(po)
 
 
 @router.post(

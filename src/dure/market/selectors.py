@@ -5,11 +5,58 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from .models import SellerProfile, SubOrder, SupplierProfile, SupplierStatus, TaxType
+from .models import (
+    PurchaseOrder,
+    SellerProfile,
+    SubOrder,
+    SupplierProfile,
+    SupplierStatus,
+    TaxType,
+)
 
 # The council's first-year targets (issue 6): 50 suppliers and 20 sellers.
 TARGETS = {"suppliers": 50, "sellers": 20}
+
+
+def _invoice_item(
+    *, name: str, quantity: int, unit_price: int, supply: int, vat: int, tax_type: str
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "supply_amount": supply,
+        "vat_amount": vat,
+        "total": supply + vat,
+        "tax_type": tax_type,
+    }
+
+
+def _invoice(
+    *,
+    supplier: dict[str, str],
+    buyer: dict[str, str],
+    issue_date: str,
+    reference: str,
+    lines: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The tax-invoice dict: 과세·영세 items on the 세금계산서 (``items``), 면세 items on a 계산서
+    (``exempt``), with the totals of each."""
+    items = [i for i in lines if i["tax_type"] != TaxType.EXEMPT]
+    exempt = [i for i in lines if i["tax_type"] == TaxType.EXEMPT]
+    return {
+        "supplier": supplier,
+        "buyer": buyer,
+        "issue_date": issue_date,
+        "reference": reference,
+        "items": items,
+        "exempt": exempt,
+        "supply_total": sum(i["supply_amount"] for i in items),
+        "vat_total": sum(i["vat_amount"] for i in items),
+        "exempt_total": sum(i["total"] for i in exempt),
+    }
 
 
 def tax_invoice_data(suborder: SubOrder) -> dict[str, Any]:
@@ -20,43 +67,73 @@ def tax_invoice_data(suborder: SubOrder) -> dict[str, Any]:
     this dict to the provider's API. 면세 items belong on a 계산서, listed under ``exempt``."""
     order = suborder.order
     buyer_org = order.buyer_organisation
-    items: list[dict[str, Any]] = []
-    exempt: list[dict[str, Any]] = []
     from dure.ledger import money
 
+    lines: list[dict[str, Any]] = []
     for line in suborder.lines.all():
         remaining_qty = line.quantity - line.refunded_quantity
         if remaining_qty <= 0:
             continue
         total = line.line_total - line.refunded_amount
         supply, vat = money.vat_split(total, line.tax_type)
-        item = {
-            "name": line.product_name,
-            "quantity": remaining_qty,
-            "unit_price": line.unit_price,
-            "supply_amount": supply,
-            "vat_amount": vat,
-            "total": total,
-            "tax_type": line.tax_type,
-        }
-        (items if line.tax_type != TaxType.EXEMPT else exempt).append(item)
-    return {
-        "supplier": {
+        lines.append(
+            _invoice_item(
+                name=line.product_name,
+                quantity=remaining_qty,
+                unit_price=line.unit_price,
+                supply=supply,
+                vat=vat,
+                tax_type=line.tax_type,
+            )
+        )
+    return _invoice(
+        supplier={
             "name": suborder.supplier.organisation.name,
             "business_number": suborder.supplier.business_number,
         },
-        "buyer": {
+        buyer={
             "name": buyer_org.name if buyer_org else str(order.buyer),
             "business_number": (buyer_org.business_number or "") if buyer_org else "",
         },
-        "issue_date": (suborder.paid_at or order.created_at).date().isoformat(),
-        "reference": str(suborder),
-        "items": items,
-        "exempt": exempt,
-        "supply_total": sum(i["supply_amount"] for i in items),
-        "vat_total": sum(i["vat_amount"] for i in items),
-        "exempt_total": sum(i["total"] for i in exempt),
-    }
+        issue_date=timezone.localdate(suborder.paid_at or order.created_at).isoformat(),
+        reference=str(suborder),
+        lines=lines,
+    )
+
+
+def purchase_order_tax_invoice_data(po: PurchaseOrder) -> dict[str, Any]:
+    """The same data as ``tax_invoice_data`` for a purchase order: the supplier (공급자) issues
+    the 세금계산서 to the institution (공급받는자). The lines carry the supply value and VAT
+    frozen at the award (so supply + VAT = the PO's totals); 면세 lines go under ``exempt``.
+    The date is the day (Asia/Seoul) the supplier marked it invoiced, else delivered, else
+    the PO's issue day."""
+    from django.utils import timezone
+
+    when = po.invoiced_at or po.delivered_at or po.issued_at
+    lines = [
+        _invoice_item(
+            name=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            supply=line.supply_amount,
+            vat=line.vat_amount,
+            tax_type=line.tax_type,
+        )
+        for line in po.lines.all()
+    ]
+    return _invoice(
+        supplier={
+            "name": po.supplier.organisation.name,
+            "business_number": po.supplier.business_number,
+        },
+        buyer={
+            "name": po.buyer_organisation.name,
+            "business_number": po.buyer_organisation.business_number or "",
+        },
+        issue_date=timezone.localdate(when).isoformat(),
+        reference=f"{po.number} {po.request.title}",
+        lines=lines,
+    )
 
 
 def participant_counts() -> dict[str, dict[str, int]]:

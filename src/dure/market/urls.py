@@ -41,5 +41,10 @@ urlpatterns += [
     path("purchasing/incoming/", views.quote_incoming, name="quote_incoming"),
     path("purchasing/orders/", views.purchase_orders, name="purchase_orders"),
     path("purchasing/orders/<int:pk>/", views.purchase_order, name="purchase_order"),
+    path(
+        "purchasing/orders/<int:pk>/tax-invoice/",
+        views.purchase_order_tax_invoice,
+        name="purchase_order_tax_invoice",
+    ),
     path("purchasing/report/", views.priority_report, name="priority_report"),
 ]

@@ -1216,6 +1216,85 @@ def purchase_order(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def purchase_order_tax_invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The data of a PO's electronic tax invoice (``selectors.purchase_order_tax_invoice_data``,
+    as the API's ``/purchase-orders/{id}/tax-invoice``) as CSV (default) or XLSX, for whoever
+    may see the PO: the supplier enters it in its issuing service (e.g. 홈택스)."""
+    import io
+
+    from .models import PurchaseOrderStatus, TaxType
+    from .selectors import purchase_order_tax_invoice_data
+
+    po = access.access_purchase_order(user=request.user, po_id=pk)
+    if po.status == PurchaseOrderStatus.CANCELLED:
+        messages.error(request, _("취소된 발주서에는 세금계산서를 발행하지 않습니다."))
+        return redirect("market:purchase_order", pk=po.pk)
+    data = purchase_order_tax_invoice_data(po)
+    labels = {key: str(label) for key, label in TaxType.choices}
+    sections = [(str(_("세금계산서")), data["items"]), (str(_("계산서 (면세)")), data["exempt"])]
+    table: list[list[Any]] = [
+        [str(_("공급자")), data["supplier"]["name"], data["supplier"]["business_number"]],
+        [str(_("공급받는자")), data["buyer"]["name"], data["buyer"]["business_number"]],
+        [str(_("작성일자")), data["issue_date"], ""],
+        [str(_("참조")), data["reference"], ""],
+        [],
+        [
+            str(_("구분")),
+            str(_("품목")),
+            str(_("과세 유형")),
+            str(_("수량")),
+            str(_("단가")),
+            str(_("공급가액")),
+            str(_("세액")),
+            str(_("합계")),
+        ],
+    ]
+    for section, items in sections:
+        for item in items:
+            table.append(
+                [
+                    section,
+                    item["name"],
+                    labels.get(item["tax_type"], item["tax_type"]),
+                    item["quantity"],
+                    item["unit_price"],
+                    item["supply_amount"],
+                    item["vat_amount"],
+                    item["total"],
+                ]
+            )
+    supply, vat, exempt = data["supply_total"], data["vat_total"], data["exempt_total"]
+    table.append([str(_("세금계산서 합계")), "", "", "", "", supply, vat, supply + vat])
+    table.append([str(_("계산서 합계 (면세)")), "", "", "", "", exempt, 0, exempt])
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    filename = f"tax-invoice-{po.number}.{fmt}"
+    if fmt == "csv":
+        import csv
+
+        out = io.StringIO()
+        out.write("\ufeff")  # Excel opens UTF-8 Korean correctly with a BOM
+        csv.writer(out).writerows(table)
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = po.number
+        for row in table:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def _report_choices(user: Any) -> list[tuple[int, str]]:
     from .models import PurchaseOrder
 
