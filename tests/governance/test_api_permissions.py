@@ -19,6 +19,7 @@ import pytest
 
 from .test_permissions_pages import (
     ROLES,
+    closed_founding,
     governance_state,
     own_refund,
     refund_world,
@@ -491,6 +492,44 @@ def _refunds_exist_before_the_snapshot(request):
 
 
 # --- end of capital refunds ----------------------------------------------------------------------
+
+
+# --- founding completion (창립총회 뒤 설립동의자 → 조합원) ---------------------------------------
+
+MATRIX += [
+    Case(
+        "POST",
+        G + "/assemblies/{assembly_id}/founding/complete",
+        RUN,
+        lambda w: f"{G}/assemblies/{closed_founding(w).closed_founding.pk}/founding/complete",
+    ),
+    Case(
+        "POST",
+        G + "/assemblies/{assembly_id}/founding/complete",
+        expect(404, seen=({"member"}, 403), yes=({"coop"}, 422)),
+        lambda w: f"{G}/assemblies/{w.founding.pk}/founding/complete",
+        label="not closed",
+    ),
+    Case(
+        "POST",
+        G + "/assemblies/{assembly_id}/founding/complete",
+        expect(404, seen=({"member"}, 403)),
+        lambda w: f"{G}/assemblies/{w.held.pk}/founding/complete",
+        label="not a founding meeting",
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def _closed_founding_exists_before_the_snapshot(request):
+    """The matrix test snapshots the state before building the URL: make the meeting first."""
+    callspec = getattr(request.node, "callspec", None)
+    case = callspec.params.get("case") if callspec else None
+    if case is not None and case.path.endswith("/founding/complete"):
+        case.url(request.getfixturevalue("world"))
+
+
+# --- end of founding completion ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

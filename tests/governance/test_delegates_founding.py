@@ -581,3 +581,139 @@ def test_the_database_refuses_to_change_a_closed_tally_or_ballot(closed_item, us
     assert Ballot.objects.filter(item=closed_item.closed_ballots).count() == 1
     # an open item still takes ballots
     Ballot.objects.create(item=closed_item.special, choice="yes")
+
+
+# --- after the founding meeting: consenters become members ---------------------------------------
+
+
+def _held_founding(chair, assembly, n_consents=3, *, yes=None):
+    """Founders, ``n_consents`` consent forms, the meeting opened with everyone present and the
+    articles item tallied (all yes unless ``yes`` says otherwise) and closed. Returns the forms."""
+    founders(chair, assembly, 5)
+    forms = consents(chair, assembly, n_consents)
+    assembly = services.assembly_open(actor=chair, assembly=assembly)
+    services.checkins_bulk(assembly=assembly, member_ids=[c.member_id for c in forms])
+    item = assembly.items.get()
+    yes = n_consents if yes is None else yes
+    services.tally_enter(actor=chair, item=item, yes=yes, no=n_consents - yes, abstain=0)
+    services.item_close(actor=chair, item=item)
+    return forms
+
+
+def _register(org):
+    from dure.core.models import AuditEvent
+
+    return (
+        list(Member.objects.filter(organisation=org).order_by("pk").values()),
+        AuditEvent.objects.count(),
+    )
+
+
+def test_founding_complete_is_refused_before_the_meeting_closes(users, founding, serio):
+    chair = users["coop"]
+    _held_founding(chair, founding)
+    before = _register(serio)
+    with pytest.raises(ValidationError) as exc:
+        services.founding_complete(actor=chair, assembly=founding)
+    assert codes(exc.value) == {"not_closed"}
+    assert "폐회한 뒤" in " ".join(exc.value.messages)
+    assert _register(serio) == before
+
+
+def test_founding_complete_is_refused_when_the_articles_did_not_pass(users, founding, serio):
+    chair = users["coop"]
+    forms = _held_founding(chair, founding, 3, yes=1)  # 1 of 3: short of 2/3
+    services.assembly_close(actor=chair, assembly=founding)
+    before = _register(serio)
+    with pytest.raises(ValidationError) as exc:
+        services.founding_complete(actor=chair, assembly=founding)
+    assert codes(exc.value) == {"founding_not_resolved"}
+    assert "정관" in " ".join(exc.value.messages)
+    assert _register(serio) == before
+    assert {Member.objects.get(pk=c.member_id).status for c in forms} == {MemberStatus.CONSENTER}
+
+
+def test_founding_complete_needs_the_articles_not_just_any_passed_item(users, serio):
+    chair = users["coop"]
+    assembly = convene(chair, serio, AssemblyKind.FOUNDING, title="예산만 의결한 창립총회")
+    services.agenda_item_add(actor=chair, assembly=assembly, title="예산", matter=Matter.BUDGET)
+    _held_founding(chair, assembly, 2)
+    services.assembly_close(actor=chair, assembly=assembly)
+    assert assembly.items.get().passed
+    with pytest.raises(ValidationError) as exc:
+        services.founding_complete(actor=chair, assembly=assembly)
+    assert codes(exc.value) == {"founding_not_resolved"}
+
+
+def test_only_officers_complete_a_founding_meeting(users, founding, serio):
+    from django.core.exceptions import PermissionDenied
+
+    chair = users["coop"]
+    _held_founding(chair, founding)
+    services.assembly_close(actor=chair, assembly=founding)
+    before = _register(serio)
+    with pytest.raises(PermissionDenied):
+        services.founding_complete(actor=users["member"], assembly=founding)
+    assert _register(serio) == before
+
+
+def test_founding_complete_is_only_for_a_founding_meeting(users, gov):
+    with pytest.raises(ValidationError) as exc:
+        services.founding_complete(actor=users["coop"], assembly=gov.assembly)
+    assert codes(exc.value) == {"not_founding"}
+
+
+def test_founding_complete_makes_the_consenters_members_once(users, founding, serio):
+    from dure.core.models import AuditEvent
+
+    chair = users["coop"]
+    # a consenter of another founding meeting stays a consenter
+    other = convene(chair, serio, AssemblyKind.FOUNDING, title="다른 창립총회")
+    stranger = services.consent_record(
+        actor=chair,
+        assembly=other,
+        name="다른 동의자",
+        stakeholder_type="consumer",
+        submitted_on=timezone.localdate(),
+    )
+    forms = _held_founding(chair, founding, 4)
+    closed = services.assembly_close(actor=chair, assembly=founding)
+    active_before = Member.objects.filter(organisation=serio, status=MemberStatus.ACTIVE).count()
+
+    assert services.founding_complete(actor=chair, assembly=founding) == 4
+
+    day = timezone.localtime(closed.opened_at).date()
+    admitted = Member.objects.filter(pk__in=[c.member_id for c in forms])
+    assert {m.status for m in admitted} == {MemberStatus.ACTIVE}
+    assert {m.joined_on for m in admitted} == {day}
+    assert {m.status_changed_on for m in admitted} == {day}
+    assert all("창립총회" in m.status_reason for m in admitted)
+    assert (
+        Member.objects.filter(organisation=serio, status=MemberStatus.ACTIVE).count()
+        == active_before + 4
+    )
+    assert Member.objects.get(pk=stranger.member_id).status == MemberStatus.CONSENTER
+    event = AuditEvent.objects.filter(action="governance.founding_complete").get()
+    assert event.changes["admitted"] == 4
+
+    # a second call changes nothing and says so
+    before = _register(serio)
+    assert services.founding_complete(actor=chair, assembly=founding) == 0
+    assert _register(serio) == before
+
+
+def test_founding_complete_page_and_api(client_for, users, founding, serio):
+    chair_user = users["coop"]
+    _held_founding(chair_user, founding, 2)
+    services.assembly_close(actor=chair_user, assembly=founding)
+    chair = client_for("coop")
+    url = f"/coop/assemblies/{founding.pk}/founding/complete/"
+    page = chair.get(f"/coop/assemblies/{founding.pk}/").content.decode()
+    assert url in page and "설립동의자를 조합원으로 올리기" in page
+    assert url not in client_for("member").get(f"/coop/assemblies/{founding.pk}/").content.decode()
+    r = chair.post(url, follow=True)
+    assert "설립동의자 2명을 조합원으로 올렸습니다." in r.content.decode()
+    assert Member.objects.filter(consents__assembly=founding, status="active").count() == 2
+    assert url not in r.content.decode()  # nobody left to admit: no button
+    api = chair.post(f"/api/v1/governance/assemblies/{founding.pk}/founding/complete")
+    assert api.status_code == 200 and api.json() == {"assembly_id": founding.pk, "admitted": 0}

@@ -673,6 +673,76 @@ CASES += [
     ),
 ]
 
+# --- founding completion (창립총회 뒤 설립동의자 → 조합원) ---------------------------------------
+# Made lazily from the path function (before the state snapshot), as the refunds are.
+
+
+def closed_founding(w):
+    """A closed founding meeting of 세리오 whose articles passed, with one consenter left."""
+    if not hasattr(w, "closed_founding"):
+        from dure.governance.models import AgendaItem, Assembly, FoundingConsent, Member
+
+        at = timezone.now() - dt.timedelta(days=1)
+        w.closed_founding = Assembly.objects.create(
+            organisation=w.serio,
+            kind="founding",
+            title="매트릭스 폐회 창립총회",
+            scheduled_at=at,
+            place="회의실",
+            purpose="설립",
+            status="closed",
+            voting_members=1,
+            opened_at=at,
+            closed_at=at,
+        )
+        AgendaItem.objects.create(
+            assembly=w.closed_founding,
+            order=1,
+            title="정관 승인",
+            matter="articles_amendment",
+            resolution="special",
+            status="closed",
+            present=1,
+            yes=1,
+            no=0,
+            abstain=0,
+            required_present=1,
+            required_yes=1,
+            passed=True,
+            explanation="가결",
+            closed_at=at,
+        )
+        top = Member.objects.filter(organisation=w.serio).order_by("-number").first()
+        consenter = Member.objects.create(
+            organisation=w.serio,
+            number=top.number + 1,
+            name="매트릭스 완료 동의자",
+            joined_on=at.date(),
+            status="consenter",
+            status_changed_on=at.date(),
+        )
+        FoundingConsent.objects.create(
+            assembly=w.closed_founding, member=consenter, submitted_on=at.date()
+        )
+    return w
+
+
+CASES += [
+    *action(
+        C + "assemblies/<int:pk>/founding/complete/",
+        lambda w: f"/coop/assemblies/{closed_founding(w).closed_founding.pk}/founding/complete/",
+        effect=exists("Member", name="매트릭스 완료 동의자", status="active"),
+    ),
+    post(
+        C + "assemblies/<int:pk>/founding/complete/",
+        lambda w: f"/coop/assemblies/{w.upcoming.pk}/founding/complete/",
+        only(set()),
+        variant="not a founding meeting",
+    ),
+]
+
+# --- end of founding completion ------------------------------------------------------------------
+
 _governance_state_without_refunds = governance_state
 
 

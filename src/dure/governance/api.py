@@ -51,6 +51,7 @@ from .schemas import (
     ExpulsionScheduleIn,
     FounderIn,
     FounderOut,
+    FoundingCompleteOut,
     FoundingOut,
     HearingIn,
     ItemIn,
@@ -657,6 +658,17 @@ def record_consent(request: HttpRequest, assembly_id: int, payload: ConsentIn) -
     assembly = _founding_assembly(request, assembly_id, manage=True)
     consent = services.consent_record(actor=request.user, assembly=assembly, **payload.model_dump())
     return Status(201, _consent_out(consent))
+
+
+@ops.post(
+    "/assemblies/{assembly_id}/founding/complete", response={200: FoundingCompleteOut, **WRITE}
+)
+def complete_founding(request: HttpRequest, assembly_id: int) -> dict[str, Any]:
+    """창립총회 뒤 설립동의자를 조합원으로 (임원): 폐회했고 정관 안건이 가결되었어야 합니다.
+    다시 부르면 아무것도 바꾸지 않고 admitted 0을 돌려줍니다."""
+    assembly = _founding_assembly(request, assembly_id, manage=True)
+    admitted = services.founding_complete(actor=request.user, assembly=assembly)
+    return {"assembly_id": assembly.pk, "admitted": admitted}
 
 
 router.add_router("", ops)

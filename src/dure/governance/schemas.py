@@ -455,3 +455,8 @@ class FoundingOut(Schema):
     consents: list[ConsentOut]
     stakeholder_types: list[str]
     problems: list[str]
+
+
+class FoundingCompleteOut(Schema):
+    assembly_id: int
+    admitted: int  # consenters made members by this call (0 when already done)

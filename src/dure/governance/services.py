@@ -2316,3 +2316,75 @@ def consent_record(
     )
     audit_record(actor=actor, action="governance.consent_record", obj=consent)
     return consent
+
+
+# Which passed item counts as the founding resolution. A founding meeting adopts the articles
+# of incorporation (정관, art. 15-16); the catalogue of matters has no separate "adopt the
+# articles" entry, and founding meetings tag the articles item ``articles_amendment`` (정관) —
+# as the founding fixtures and tests do. Any other passed item (a budget, an election) does not
+# establish the cooperative, so without a passed articles item the consenters stay consenters.
+FOUNDING_RESOLUTION_MATTER = Matter.ARTICLES_AMENDMENT
+
+
+def _founding_day(assembly: Assembly) -> dt.date:
+    """The day the founding meeting sat (Asia/Seoul): the day it opened, else the day set."""
+    if assembly.opened_at is not None:
+        return timezone.localtime(assembly.opened_at).date()
+    return _meeting_date(assembly)
+
+
+@transaction.atomic
+def founding_complete(*, actor: Any, assembly: Assembly) -> int:
+    """After a founding meeting that adopted the articles: the consenters of this meeting become
+    active members (officers), joined on the meeting day. Returns how many were admitted; a
+    second call admits nobody and returns 0 (nothing written, no audit row)."""
+    _require_manager(actor, assembly.organisation_id)
+    assembly = _lock_assembly(assembly)
+    if assembly.kind != AssemblyKind.FOUNDING:
+        raise _error(_("창립총회에서만 설립동의자를 조합원으로 올릴 수 있습니다."), "not_founding")
+    if assembly.status != AssemblyStatus.CLOSED:
+        raise _error(
+            _("창립총회를 폐회한 뒤에 설립동의자를 조합원으로 올릴 수 있습니다."), "not_closed"
+        )
+    passed = assembly.items.filter(
+        matter=FOUNDING_RESOLUTION_MATTER,
+        is_report=False,
+        status=ItemStatus.CLOSED,
+        passed=True,
+    )
+    if not passed.exists():
+        raise _error(
+            _(
+                "창립총회에서 정관 안건(의결 사항 유형 '%(matter)s')이 가결되지 않아 "
+                "설립동의자를 조합원으로 올릴 수 없습니다 (제15조)."
+            )
+            % {"matter": Matter(FOUNDING_RESOLUTION_MATTER).label},
+            "founding_not_resolved",
+        )
+    _settings_locked(assembly.organisation_id)
+    consenter_ids = FoundingConsent.objects.filter(assembly=assembly).values("member_id")
+    pending = list(
+        Member.objects.select_for_update()
+        .filter(
+            pk__in=consenter_ids,
+            organisation_id=assembly.organisation_id,
+            status=MemberStatus.CONSENTER,
+        )
+        .values_list("pk", flat=True)
+    )
+    if not pending:
+        return 0
+    day = _founding_day(assembly)
+    Member.objects.filter(pk__in=pending).update(
+        status=MemberStatus.ACTIVE,
+        joined_on=day,
+        status_changed_on=day,
+        status_reason=_("창립총회 %(title)s 의결로 조합원 가입") % {"title": assembly.title},
+    )
+    audit_record(
+        actor=actor,
+        action="governance.founding_complete",
+        obj=assembly,
+        changes={"admitted": len(pending), "member_ids": pending, "joined_on": day.isoformat()},
+    )
+    return len(pending)

@@ -53,6 +53,11 @@ urlpatterns = [
     path("assemblies/<int:pk>/founders/new/", views.founder_create, name="founder_create"),
     path("founders/<int:pk>/remove/", views.founder_remove, name="founder_remove"),
     path("assemblies/<int:pk>/consents/new/", views.consent_create, name="consent_create"),
+    path(
+        "assemblies/<int:pk>/founding/complete/",
+        views.founding_complete,
+        name="founding_complete",
+    ),
 ]
 
 # --- capital refunds ---------------------------------------------------------------------------

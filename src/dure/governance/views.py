@@ -351,6 +351,12 @@ def _assembly_context(request: HttpRequest, assembly: Assembly) -> dict[str, Any
         "founding": selectors.founding_record(assembly)
         if assembly.kind == AssemblyKind.FOUNDING
         else None,
+        # consenters of a closed founding meeting not yet admitted as members
+        "founding_pending": assembly.kind == AssemblyKind.FOUNDING
+        and assembly.status == AssemblyStatus.CLOSED
+        and Member.objects.filter(
+            consents__assembly=assembly, status=MemberStatus.CONSENTER
+        ).exists(),
     }
 
 
@@ -1337,3 +1343,24 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
         },
         form,
     )
+
+
+@login_required
+@require_POST
+def founding_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    assembly = access.access_assembly(user=request.user, assembly_id=pk, manage=True)
+    if assembly.kind != AssemblyKind.FOUNDING:
+        raise Http404
+    try:
+        admitted = services.founding_complete(actor=request.user, assembly=assembly)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        if admitted:
+            messages.success(
+                request,
+                _("설립동의자 %(n)s명을 조합원으로 올렸습니다.") % {"n": admitted},
+            )
+        else:
+            messages.info(request, _("조합원으로 올릴 설립동의자가 남아 있지 않습니다."))
+    return redirect(assembly.get_absolute_url())
