@@ -504,12 +504,16 @@ def test_demo_has_a_withdrawn_member_with_a_claimed_refund(serio):
 
 @pytest.fixture(scope="module")
 def _reload_data_afterwards(django_db_blocker):
-    """The race test commits for real (Django flushes every table afterwards): put the
-    reference and demo data back for the tests that follow."""
-    yield
+    """The race test commits for real (Django flushes every table afterwards): the reference
+    and demo data are loaded before it (another module's committing test on this worker may
+    have flushed them) and put back for the tests that follow. Both loaders are idempotent."""
     from dure.core.demo import load_all_demo
     from dure.directory.reference import load_all
 
+    with django_db_blocker.unblock():
+        load_all()
+        load_all_demo()
+    yield
     with django_db_blocker.unblock():
         load_all()
         load_all_demo()
