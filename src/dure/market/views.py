@@ -22,7 +22,7 @@ from dure.core.forms import apply_service_errors as _apply_errors
 from dure.directory.access import roles_of
 from dure.directory.models import Organisation
 
-from . import access, services
+from . import access, selectors, services
 from .forms import (
     CheckoutForm,
     CommissionRuleForm,
@@ -45,12 +45,16 @@ from .models import (
     Order,
     OrderStatus,
     Product,
-    Refund,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+    QuotationStatus,
+    Quote,
     RefundStatus,
     Settlement,
-    SubOrderStatus,
+    SocialEconomyType,
     SupplierProfile,
     SupplierStatus,
+    TaxType,
 )
 from .search_index import KIND as PRODUCT_KIND
 
@@ -300,21 +304,8 @@ def refund_request(request: HttpRequest, pk: int) -> HttpResponse:
 def supplier_orders(request: HttpRequest) -> HttpResponse:
     if not (access.is_operator(request.user) or access.suppliers_of(request.user).exists()):
         raise Http404
-    subs = (
-        access.suborders_visible_to(request.user)
-        .exclude(status=SubOrderStatus.PLACED)
-        .select_related("order", "supplier__organisation")
-        .prefetch_related("lines")
-        .order_by("-pk")[:100]
-    )
-    refunds = (
-        Refund.objects.filter(
-            suborder__in=access.suborders_visible_to(request.user),
-            status=RefundStatus.REQUESTED,
-        )
-        .select_related("suborder__order")
-        .order_by("pk")
-    )
+    subs = selectors.supplier_suborders(request.user)[:100]
+    refunds = selectors.supplier_refunds(request.user, RefundStatus.REQUESTED)
     return render(request, "market/supplier_orders.html", {"suborders": subs, "refunds": refunds})
 
 
@@ -418,11 +409,7 @@ def operator_payments(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("입금을 확인했습니다."))
         return redirect("market:operator_payments")
-    waiting = (
-        Order.objects.filter(status=OrderStatus.PLACED)
-        .select_related("payment", "buyer", "buyer_organisation")
-        .order_by("pk")[:200]
-    )
+    waiting = selectors.payments_waiting()[:200]
     return render(request, "market/operator_payments.html", {"orders": waiting})
 
 
@@ -619,12 +606,7 @@ def referrer_register(request: HttpRequest) -> HttpResponse:
 
 
 def _approved_suppliers(user: Any) -> list[SupplierProfile]:
-    qs = SupplierProfile.objects.all() if access.is_operator(user) else access.suppliers_of(user)
-    return list(
-        qs.filter(status=SupplierStatus.APPROVED)
-        .select_related("organisation")
-        .order_by("organisation__name")
-    )
+    return list(selectors.approved_suppliers_for(user).order_by("organisation__name"))
 
 
 def _category_choices() -> list[tuple[int, str]]:
@@ -641,12 +623,7 @@ def supplier_products(request: HttpRequest) -> HttpResponse:
     if not (access.is_operator(request.user) or access.suppliers_of(request.user).exists()):
         raise Http404
     own = access.suppliers_of(request.user)
-    mine = Product.objects.all() if access.is_operator(request.user) else None
-    products = (
-        (mine if mine is not None else Product.objects.filter(supplier__in=own))
-        .select_related("supplier__organisation", "category")
-        .order_by("supplier__organisation__name", "name", "pk")[:300]
-    )
+    products = selectors.managed_products(request.user)[:300]
     return render(
         request,
         "market/supplier_products.html",
@@ -849,7 +826,6 @@ def _purchasing_nav(user: Any) -> dict[str, Any]:
 
 def _quotes_revealed(item: Any) -> bool:
     """Quotes stay sealed until the deadline passes or the institution closes the request."""
-    from .models import QuotationStatus
 
     return item.status != QuotationStatus.OPEN or timezone.now() >= item.reply_deadline
 
@@ -881,7 +857,6 @@ def quote_requests(request: HttpRequest) -> HttpResponse:
 
 
 def _request_form_choices(user: Any) -> dict[str, Any]:
-    from .models import Product
 
     orgs = Organisation.objects.filter(pk__in=access.institution_ids(user)).order_by("name")
     suppliers = SupplierProfile.objects.filter(status=SupplierStatus.APPROVED).select_related(
@@ -1002,7 +977,6 @@ def _comparison(item: Any) -> dict[str, Any]:
 def quote_request(request: HttpRequest, pk: int) -> HttpResponse:
     """One request: the institution compares the quotes and awards one, sends, closes or
     cancels; a supplier reads it and quotes; the operator reads."""
-    from .models import Quote
 
     item = access.access_quotation_request(user=request.user, request_id=pk)
     is_buyer = item.buyer_organisation_id in access.institution_ids(request.user)
@@ -1132,7 +1106,6 @@ def quote_incoming(request: HttpRequest) -> HttpResponse:
     """Requests a supplier may quote (or has quoted)."""
     if not (access.suppliers_of(request.user).exists() or access.is_operator(request.user)):
         raise Http404
-    from .models import QuotationStatus, Quote
 
     mine = access.suppliers_of(request.user)
     rows = (
@@ -1224,7 +1197,6 @@ def purchase_order_tax_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     may see the PO: the supplier enters it in its issuing service (e.g. 홈택스)."""
     import io
 
-    from .models import PurchaseOrderStatus, TaxType
     from .selectors import purchase_order_tax_invoice_data
 
     po = access.access_purchase_order(user=request.user, po_id=pk)
@@ -1296,7 +1268,6 @@ def purchase_order_tax_invoice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _report_choices(user: Any) -> list[tuple[int, str]]:
-    from .models import PurchaseOrder
 
     orgs = access.report_organisations(user)
     if access.is_operator(user):
@@ -1315,7 +1286,6 @@ def priority_report(request: HttpRequest) -> HttpResponse:
     """우선구매 실적: an organisation's purchases from social-economy suppliers in a year, by
     social-economy type and supplier, as a page, CSV or XLSX."""
     from .forms import PriorityReportForm
-    from .models import SocialEconomyType
     from .selectors import priority_purchase_report
 
     organisations = _report_choices(request.user)
