@@ -379,12 +379,12 @@ def search_phase(query_file: str) -> None:
         selectors.techbank_search(query=q, facets=FACET_KEYS, limit=20)
     timings, cpu, hits = [], [], 0
     for q in qs:
-        started, started_cpu = time.perf_counter(), time.thread_time()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = selectors.techbank_search(query=q, facets=FACET_KEYS, limit=20)
         timings.append((time.perf_counter() - started) * 1000)
-        # CPU time of this thread (the database work is in-process for SQLite only): what
-        # the query costs when the machine is not shared
-        cpu.append((time.thread_time() - started_cpu) * 1000)
+        # CPU time of the process, every thread (the query embedding runs beside the lexical
+        # queries; the database work is in-process for SQLite only): what the query costs
+        cpu.append((time.process_time() - started_cpu) * 1000)
         hits += bool(result.hits)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(

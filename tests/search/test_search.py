@@ -241,6 +241,53 @@ def test_filters_and_facet_counts():
     assert search(query="용접", kinds=[DOC], filters={"region": "", "tag": []}).total == 3
 
 
+def test_filter_values_with_spaces_signs_and_korean_are_matched_whole():
+    put(1, "용접 A", "", place=["서울 강남", "a=b"], code=["B23"])
+    put(2, "용접 B", "", place=["서울"], code=["B23K"])
+    put(3, "용접 C", "", place=["강남"], code=["b23"])
+    result = search(query="용접", kinds=[DOC], facets=["place", "code"])
+    assert result.facets["place"] == [("a=b", 1), ("강남", 1), ("서울", 1), ("서울 강남", 1)]
+    assert result.facets["code"] == [("B23", 1), ("B23K", 1), ("b23", 1)]
+    # a value is never matched by a part of another (서울 ≠ 서울 강남, B23 ≠ B23K, case counts)
+    assert titles(search(query="용접", kinds=[DOC], filters={"place": "서울"})) == ["용접 B"]
+    assert titles(search(query="용접", kinds=[DOC], filters={"place": "서울 강남"})) == ["용접 A"]
+    assert titles(search(query="용접", kinds=[DOC], filters={"place": "a=b"})) == ["용접 A"]
+    assert titles(search(query="용접", kinds=[DOC], filters={"code": "B23"})) == ["용접 A"]
+    assert search(query="용접", kinds=[DOC], filters={"place": "a"}).total == 0
+    stored = SearchDocument.objects.get(kind=DOC, object_id=1)
+    assert stored.facet_terms.startswith(" ") and stored.facet_terms.endswith(" ")
+    assert " place=a%3Db " in stored.facet_terms
+
+
+def test_a_frequent_term_is_matched_whole_a_rare_one_also_as_a_prefix(monkeypatch):
+    from dure.search import services
+    from dure.search.backends import backend
+
+    engine = backend()
+    before = engine.document_frequencies(("공정",))["공정"]
+    put(1, "공정 관리", "")
+    put(2, "공정 개선", "")
+    if engine.__class__.__name__ == "SQLiteBackend":  # PostgreSQL: planner estimates
+        assert engine.document_frequencies(("공정", "없는낱말")) == {
+            "공정": before + 2,
+            "없는낱말": 0,
+        }
+        assert engine.document_frequencies(("공정",), cap=1) == {"공정": 2}  # cap + 1
+    # the prefix form of a term: FTS5 "term"*, PostgreSQL 'term':*
+    query = str(engine._where(("공정", "세리오"), "or", [DOC], {}))
+    assert '공정"*' in query or "'공정':*" in query
+    assert '세리오"*' in query or "'세리오':*" in query
+    engine.whole_words = frozenset({"공정"})
+    query = str(engine._where(("공정", "세리오"), "or", [DOC], {}))
+    assert '공정"*' not in query and "'공정':*" not in query
+    assert '세리오"*' in query or "'세리오':*" in query
+    monkeypatch.setattr(services, "FREQUENT_DOCS", 1)
+    engine = backend()
+    if engine.__class__.__name__ == "SQLiteBackend":
+        services._pool_mode(engine, ("공정", "없는낱말"), [DOC], {})
+        assert engine.whole_words == frozenset({"공정"})
+
+
 def test_filter_keys_cannot_inject_sql():
     with pytest.raises(ValueError):
         search(query="용접", filters={"x') OR 1=1 --": "a"})

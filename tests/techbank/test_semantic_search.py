@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import threading
 import zlib
 
 import numpy as np
@@ -248,6 +249,29 @@ def test_the_cli_contract_holds_with_vectors(leak_records, fake_e5):
     out = io.StringIO()
     call_command("search", "--json", "곰팡이", "--kind", "expert", stdout=out)
     assert json.loads(out.getvalue()) == []  # experts: staff only (--as-staff)
+
+
+def test_the_query_is_embedded_in_the_embedding_thread_beside_the_lexical_queries(
+    leak_records, fake_e5, monkeypatch
+):
+    embed_all()
+    threads = []
+
+    def embed(text):
+        threads.append(threading.current_thread().name)
+        return fake_vector(text)
+
+    monkeypatch.setattr(semantic, "embed_query", embed)
+    result = selectors.techbank_search(query="벽에 검은 얼룩이 번지는 곳", kinds=[TECHNOLOGY])
+    assert ("technology", leak_records["leak"].pk) in ids(result)[:3]
+    assert threads and threads[0].startswith("dure-e5")
+
+    def broken(text):
+        raise RuntimeError("engine failed")
+
+    monkeypatch.setattr(semantic, "embed_query", broken)
+    with pytest.raises(RuntimeError, match="engine failed"):  # not swallowed by the thread
+        selectors.techbank_search(query="곰팡이 억제", kinds=[TECHNOLOGY])
 
 
 def test_frequent_terms_do_not_make_candidates_on_their_own(leak_records, fake_e5, monkeypatch):

@@ -17,7 +17,7 @@ from . import registry
 from .analysis import analyze_many, analyze_query
 from .backends import EXACT_TITLE_BONUS, Match, _check_keys, backend
 from .highlight import snippet
-from .models import SearchDocument
+from .models import SearchDocument, facet_terms
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000_000  # far beyond any real paging; keeps OFFSET a 64-bit integer
@@ -112,6 +112,7 @@ def index_document(
             "title_tokens": " ".join(title_tokens),
             "body_tokens": " ".join(body_tokens),
             "filters": doc_filters,
+            "facet_terms": facet_terms(doc_filters),
         },
     )
     return doc
@@ -268,8 +269,9 @@ def _pool_mode(engine, tokens: tuple[str, ...], kinds, filters):
     and the embedding do not find. Then: documents with any rarer term (scored on all
     terms); if every term is frequent, documents with all of them (``_hybrid`` falls back to
     any of them when none has all)."""
-    frequencies = engine.document_frequencies(tokens)
+    frequencies = engine.document_frequencies(tokens, cap=FREQUENT_DOCS)
     frequent = {t for t, n in frequencies.items() if n > FREQUENT_DOCS}
+    engine.whole_words = frozenset(frequent)
     if not frequent:
         return "or"
     rare = tuple(t for t in tokens if t not in frequent)
@@ -389,18 +391,22 @@ def _write_batch(kind: str, pending: list) -> None:
     texts = [d.title for _pk, d in pending] + [d.body for _pk, d in pending]
     tokens = analyze_many(texts)
     n = len(pending)
-    SearchDocument.objects.bulk_create(
-        SearchDocument(
-            kind=kind,
-            object_id=pk,
-            title=document.title[:300],
-            body=document.body,
-            title_tokens=" ".join(tokens[i]),
-            body_tokens=" ".join(tokens[n + i]),
-            filters=_normalise_filters(document.filters),
+    rows = []
+    for i, (pk, document) in enumerate(pending):
+        filters = _normalise_filters(document.filters)
+        rows.append(
+            SearchDocument(
+                kind=kind,
+                object_id=pk,
+                title=document.title[:300],
+                body=document.body,
+                title_tokens=" ".join(tokens[i]),
+                body_tokens=" ".join(tokens[n + i]),
+                filters=filters,
+                facet_terms=facet_terms(filters),
+            )
         )
-        for i, (pk, document) in enumerate(pending)
-    )
+    SearchDocument.objects.bulk_create(rows)
 
 
 def _refresh_statistics() -> None:

@@ -229,29 +229,40 @@ def write_documents(
     kind: str, docs: Sequence[tuple[int, IndexedDocument]], tokens: Sequence[tuple[str, str]]
 ) -> int:
     """Upsert the analysed documents of ``kind`` (one statement)."""
-    from dure.search.models import SearchDocument
+    from dure.search.models import SearchDocument, facet_terms
 
     if not docs:
         return 0
     now = timezone.now()
-    rows = [
-        SearchDocument(
-            kind=kind,
-            object_id=pk,
-            title=doc.title[:300],
-            body=doc.body,
-            title_tokens=title_tokens,
-            body_tokens=body_tokens,
-            filters=_filters(doc.filters),
-            updated_at=now,
+    rows = []
+    for (pk, doc), (title_tokens, body_tokens) in zip(docs, tokens, strict=True):
+        filters = _filters(doc.filters)
+        rows.append(
+            SearchDocument(
+                kind=kind,
+                object_id=pk,
+                title=doc.title[:300],
+                body=doc.body,
+                title_tokens=title_tokens,
+                body_tokens=body_tokens,
+                filters=filters,
+                facet_terms=facet_terms(filters),
+                updated_at=now,
+            )
         )
-        for (pk, doc), (title_tokens, body_tokens) in zip(docs, tokens, strict=True)
-    ]
     SearchDocument.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["kind", "object_id"],
-        update_fields=["title", "body", "title_tokens", "body_tokens", "filters", "updated_at"],
+        update_fields=[
+            "title",
+            "body",
+            "title_tokens",
+            "body_tokens",
+            "filters",
+            "facet_terms",
+            "updated_at",
+        ],
     )
     return len(rows)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -483,17 +484,33 @@ class VectorSource:
     def fuse(self, lexical_rank, semantic_rank):
         return rrf(lexical_rank, semantic_rank)
 
-    def begin(self, query: str) -> str:
-        """The query, ready for ``scorers`` (embedding it in a worker thread while the lexical
-        queries run was measured: no gain, the e5 engine holds the GIL most of the time)."""
-        return " ".join(query.split())[:MAX_QUERY_CHARS]
+    def begin(self, query: str) -> Future:
+        """Start embedding the query in the embedding thread: the e5 engine (a C library
+        called through ctypes) runs without the GIL, so the lexical queries run meanwhile
+        on the other core — the query's wall time is the longer of the two, not their sum."""
+        return _embedding_thread().submit(embed_query, " ".join(query.split())[:MAX_QUERY_CHARS])
 
-    def scorers(self, query: str, kinds: Sequence[str]) -> dict[str, _QueryScorer]:
+    def scorers(self, embedding: Future, kinds: Sequence[str]) -> dict[str, _QueryScorer]:
         stores = vectors_for(kinds)
         if not stores:
             return {}
-        vector = embed_query(query)
+        vector = embedding.result()
         return {kind: _QueryScorer(store, vector) for kind, store in stores.items()}
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _embedding_thread() -> ThreadPoolExecutor:
+    """One thread per process (the engine is used under ``_lock`` anyway), started on first
+    use — after a pre-forking server has forked, never before."""
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dure-e5")
+    return _executor
 
 
 SOURCE = VectorSource()
