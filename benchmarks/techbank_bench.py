@@ -27,8 +27,9 @@ and lab instead — the search then does all the work of the hybrid ranking (the
 embedded, every stored vector is scored, the candidates fused), only the ranking it produces
 means nothing. ``--lexical`` skips the vectors (the lexical ranking alone).
 
-A/B on the same data: ``--keep`` keeps the work dir; ``--search-only DIR`` re-runs only the
-timed searches on it (SQLite), ``--repeat N`` runs them N times and prints the medians.
+A/B on the same data: ``--keep`` keeps the work dir (and the PostgreSQL database);
+``--search-only DIR`` re-runs only the timed searches on it (with ``--database-url``: on that
+kept database), ``--repeat N`` runs them N times and prints the medians.
 """
 
 from __future__ import annotations
@@ -431,7 +432,7 @@ def print_timing(timing: dict, *, vectors: bool) -> None:
 
 
 def search_only(work: Path, args) -> None:
-    """Re-time the searches on a work dir kept by ``--keep`` (SQLite): A/B of a code change."""
+    """Re-time the searches on a work dir (and database) kept by ``--keep``: A/B of a change."""
     env = dict(
         os.environ,
         DURE_VAR_DIR=str(work),
@@ -440,6 +441,8 @@ def search_only(work: Path, args) -> None:
         SECRET_KEY=secrets.token_urlsafe(64),
     )
     env.pop("DATABASE_URL", None)
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
     run_measured([str(VENV_BIN / "dure"), "migrate", "-v", "0"], env)
     from_vectors = not args.lexical
     run_measured([str(VENV_BIN / "python"), "-c", CLEAR_VECTORS], env)
@@ -548,10 +551,10 @@ def main() -> None:
         print("(seconds and CPU include the command's start: Django and Kiwi load, ~5 s)")
         print_timing(timing, vectors=not args.lexical)
     finally:
-        if pg:
+        if pg and not args.keep:
             pg.drop()
         if args.keep:
-            log(f"kept {work}")
+            log(f"kept {work}" + (f" and the database {pg.name}" if pg else ""))
         else:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -288,6 +288,24 @@ def test_a_frequent_term_is_matched_whole_a_rare_one_also_as_a_prefix(monkeypatc
         assert engine.whole_words == frozenset({"공정"})
 
 
+def test_postgres_ranks_a_sample_of_a_query_of_frequent_terms_and_the_exact_title(monkeypatch):
+    from dure.search.backends import PostgresBackend, backend
+
+    engine = backend()
+    if not isinstance(engine, PostgresBackend):
+        pytest.skip("PostgreSQL ranks every match of SQLite's full-text index")
+    for n in range(1, 6):
+        put(n, f"센서 모듈 {n}", "센서 센서")
+    put(6, "센서", "")  # the whole title is the query
+    monkeypatch.setattr(PostgresBackend, "RANK_SAMPLE", 2)
+    every = engine.top(("센서",), "or", [DOC], {}, 10)
+    assert len(every) == 6  # not every term is frequent: all ranked
+    engine.whole_words = frozenset({"센서"})
+    sampled = engine.top(("센서",), "or", [DOC], {}, 10)
+    assert len(sampled) == 3  # two of the matches, and the exact title
+    assert sampled[0].object_id == 6
+
+
 def test_filter_keys_cannot_inject_sql():
     with pytest.raises(ValueError):
         search(query="용접", filters={"x') OR 1=1 --": "a"})

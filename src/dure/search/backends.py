@@ -352,16 +352,33 @@ class PostgresBackend(_Backend):
                 total = cur.fetchone()[0]
         return total, [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
 
+    # A query made only of frequent terms (``whole_words``) matches thousands of documents, and
+    # ranking one costs reading its row and tsvector (~8 µs: 13,000 matches, 110 ms). Then
+    # the first RANK_SAMPLE matches are ranked (with every document whose whole title is the
+    # query); the embedding half of the hybrid ranking sees the whole collection anyway.
+    # SQLite needs no sample: FTS5 ranks from the index itself.
+    RANK_SAMPLE = 1000
+
     def top(self, tokens, mode, kinds, filters, limit) -> list[Match]:
         """The ``limit`` best matches, without a total."""
         tsquery, tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        title = " ".join(tokens)
+        usable = _usable(tokens)
+        if usable and set(usable) <= self.whole_words:
+            rows_from = (
+                "search_searchdocument d WHERE d.id IN ("  # noqa: S608
+                f"(SELECT d.id FROM search_searchdocument d WHERE {where} LIMIT %s) UNION "
+                f"(SELECT d.id FROM search_searchdocument d WHERE d.title_tokens = %s AND {where}))"
+            )
+            rows_params = [*params, self.RANK_SAMPLE, title, *params]
+        else:
+            rows_from, rows_params = f"search_searchdocument d WHERE {where}", params
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT d.id, d.kind, d.object_id, ts_rank_cd(d.tsv, {tsquery}, 1) "  # noqa: S608
                 f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
-                f"FROM search_searchdocument d WHERE {where} "
-                "ORDER BY score DESC, d.id LIMIT %s",
-                [*tsquery_params, " ".join(tokens), *params, limit],
+                f"FROM {rows_from} ORDER BY score DESC, d.id LIMIT %s",
+                [*tsquery_params, title, *rows_params, limit],
             )
             return [Match(r[0], r[1], r[2], float(r[3])) for r in cur.fetchall()]
 
