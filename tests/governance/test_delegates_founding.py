@@ -717,3 +717,40 @@ def test_founding_complete_page_and_api(client_for, users, founding, serio):
     assert url not in r.content.decode()  # nobody left to admit: no button
     api = chair.post(f"/api/v1/governance/assemblies/{founding.pk}/founding/complete")
     assert api.status_code == 200 and api.json() == {"assembly_id": founding.pk, "admitted": 0}
+
+
+def test_the_founding_complete_message_has_a_singular_and_a_plural(
+    users, founding, serio, client_for, monkeypatch
+):
+    """The count goes through ngettext: English (given plural forms) says "1 consenter was"
+    and "2 consenters were"; Korean keeps its one form."""
+    from django.conf import settings
+    from django.contrib.messages import get_messages
+    from django.utils.translation import trans_real
+
+    msgid = "설립동의자 %(n)s명을 조합원으로 올렸습니다."
+    catalog = trans_real.translation("en")._catalog._catalogs[0]
+    monkeypatch.setitem(catalog, (msgid, 0), "%(n)s consenter was admitted as a member.")
+    monkeypatch.setitem(catalog, (msgid, 1), "%(n)s consenters were admitted as members.")
+    chair = users["coop"]
+    _held_founding(chair, founding, 2)
+    services.assembly_close(actor=chair, assembly=founding)
+
+    def complete(assembly, language):
+        client = client_for("coop")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        r = client.post(f"/coop/assemblies/{assembly.pk}/founding/complete/")
+        assert r.status_code == 302
+        return [str(m) for m in get_messages(r.wsgi_request)]
+
+    assert complete(founding, "en") == ["2 consenters were admitted as members."]
+    other = convene(chair, serio, AssemblyKind.FOUNDING, title="두 번째 창립총회")
+    services.agenda_item_add(
+        actor=chair, assembly=other, title="정관 승인", matter=Matter.ARTICLES_AMENDMENT
+    )
+    _held_founding(chair, other, 1)
+    services.assembly_close(actor=chair, assembly=other)
+    with transaction.atomic():  # the Korean message, then undone to admit again in English
+        assert complete(other, "ko") == ["설립동의자 1명을 조합원으로 올렸습니다."]
+        transaction.set_rollback(True)
+    assert complete(other, "en") == ["1 consenter was admitted as a member."]

@@ -192,3 +192,47 @@ def test_an_officer_election_with_candidates_is_voted_by_name(client_for, serio)
     closed = services.item_close(actor=chair, item=item)
     # 4 ballots: 2 for 김연구 by name, 2 without a candidate; 6 present → 4 needed
     assert closed.yes == 2 and closed.passed is False and closed.explanation.startswith("김연구")
+
+
+def test_the_settings_page_changes_the_delegate_cap_and_records_it(client_for, serio):
+    from dure.core.models import AuditEvent
+    from dure.governance.models import CoopSettings
+
+    chair = client_for("coop")
+    page = chair.get(f"/coop/{serio.pk}/settings/").content.decode()
+    assert 'name="delegate_cap"' in page and 'value="100"' in page
+    assert '<label for="id_delegate_cap"' in page
+    r = chair.post(
+        f"/coop/{serio.pk}/settings/",
+        {"fiscal_year_end_month": 12, "delegate_cap": 150},
+    )
+    assert r.status_code == 302
+    assert CoopSettings.objects.get(organisation=serio).delegate_cap == 150
+    event = AuditEvent.objects.filter(action="governance.settings_update").latest("pk")
+    assert event.changes["delegate_cap"] == 150
+    assert 'value="150"' in chair.get(f"/coop/{serio.pk}/settings/").content.decode()
+
+
+@pytest.mark.parametrize("value", ["99", "0", "-5", "100001", "12.5", "백"])
+def test_the_settings_page_refuses_a_delegate_cap_below_100(client_for, serio, value):
+    from dure.core.models import AuditEvent
+    from dure.governance.models import CoopSettings
+
+    chair = client_for("coop")
+    events = AuditEvent.objects.count()
+    r = chair.post(
+        f"/coop/{serio.pk}/settings/",
+        {"remote_voting_enabled": "on", "fiscal_year_end_month": 6, "delegate_cap": value},
+    )
+    assert r.status_code == 400
+    form = r.context["form"]
+    assert list(form.errors) == ["delegate_cap"]
+    if value in {"99", "0", "-5", "100001"}:
+        assert "100명 이상" in form.errors["delegate_cap"][0]
+    row = CoopSettings.objects.get_or_create(organisation=serio)[0]
+    assert (row.delegate_cap, row.remote_voting_enabled, row.fiscal_year_end_month) == (
+        100,
+        False,
+        12,
+    )
+    assert AuditEvent.objects.count() == events

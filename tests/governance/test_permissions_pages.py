@@ -232,7 +232,11 @@ CASES: list[Case] = [
         C + "<int:org>/settings/",
         lambda w: f"/coop/{w.serio.pk}/settings/",
         officers_only=True,
-        post_data=lambda w, r: {"remote_voting_enabled": "on", "fiscal_year_end_month": 12},
+        post_data=lambda w, r: {
+            "remote_voting_enabled": "on",
+            "fiscal_year_end_month": 12,
+            "delegate_cap": 100,
+        },
         effect=exists("CoopSettings", remote_voting_enabled=True),
     ),
     *org_pages(C + "<int:org>/members/", lambda w: f"/coop/{w.serio.pk}/members/"),

@@ -615,3 +615,37 @@ def test_a_board_meeting_counts_directors_and_takes_no_proxy(users, serio):
     services.tally_enter(actor=chair, item=item, yes=2, no=0, abstain=0)
     closed = services.item_close(actor=chair, item=item)
     assert closed.passed is True and closed.required_present == 2
+
+
+@pytest.mark.parametrize("cap", [99, 0, -1, 100_001, True, "150", 150.0])
+def test_the_delegate_cap_is_a_whole_number_of_at_least_100(gov, cap):
+    from dure.governance.models import CoopSettings
+
+    with pytest.raises(ValidationError) as exc:
+        services.settings_update(
+            actor=gov.chair, organisation=gov.org, remote_voting_enabled=True, delegate_cap=cap
+        )
+    assert "invalid_delegate_cap" in codes(exc.value)
+    assert "delegate_cap" in exc.value.error_dict
+    row = CoopSettings.objects.get_or_create(organisation=gov.org)[0]
+    assert (row.delegate_cap, row.remote_voting_enabled) == (100, False)
+
+
+def test_the_delegate_cap_change_is_audited_and_used(gov):
+    from dure.core.models import AuditEvent
+    from dure.governance import rules
+
+    services.settings_update(
+        actor=gov.chair, organisation=gov.org, remote_voting_enabled=False, delegate_cap=100
+    )
+    row = services.settings_update(
+        actor=gov.chair, organisation=gov.org, remote_voting_enabled=False, delegate_cap=250
+    )
+    assert row.delegate_cap == 250
+    assert services.coop_settings(gov.org).delegate_cap == 250
+    assert rules.required_delegates(3000, services._delegate_cap(gov.org)) == 250
+    event = AuditEvent.objects.filter(action="governance.settings_update").latest("pk")
+    assert event.changes == {"remote_voting_enabled": False, "delegate_cap": 250}
+    # leaving the cap out keeps it
+    services.settings_update(actor=gov.chair, organisation=gov.org, remote_voting_enabled=True)
+    assert services.coop_settings(gov.org).delegate_cap == 250

@@ -483,3 +483,137 @@ def test_quote_constraints_in_the_database(pp):
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         QuoteLine.objects.filter(quote=q).update(unit_price=-1, line_total=-3)
+
+
+# --- e-mail to the suppliers a request is sent to ------------------------------------------------
+
+
+@pytest.fixture
+def mailed(pp):
+    """Addresses for the people acting for suppliers A, B (invited) and C (not invited); A also
+    has a representative, an inactive 입점사 user and one without an address."""
+    from dure.directory.models import Role
+
+    for name, user in pp.users.items():
+        user.email = f"{name}@supplier.example"
+        user.save()
+    rep = make_user("pp_rep_a")
+    rep.email = "rep-a@supplier.example"
+    rep.save()
+    _member(rep, pp.mk.a.organisation, Role.REPRESENTATIVE)
+    gone = make_user("pp_gone_a")
+    gone.email, gone.is_active = "gone-a@supplier.example", False
+    gone.save()
+    _member(gone, pp.mk.a.organisation, Role.MARKET_SUPPLIER)
+    _member(make_user("pp_noaddr_a"), pp.mk.a.organisation, Role.MARKET_SUPPLIER)
+    # a member of an invited supplier's organisation without a supplier role is not told
+    staff = make_user("pp_staff_b")
+    staff.email = "staff-b@supplier.example"
+    staff.save()
+    _member(staff, pp.mk.b.organisation, Role.STAFF)
+    return pp
+
+
+def _to(outbox):
+    return sorted(address for m in outbox for address in m.to)
+
+
+def test_sending_mails_each_invited_suppliers_people_once(
+    mailed, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.DURE_SITE_URL = "https://dure.example/"
+    deadline = dt.datetime(2031, 3, 4, 14, 30, tzinfo=dt.UTC)  # 23:30 in Seoul
+    with django_capture_on_commit_callbacks(execute=True):
+        request = new_request(mailed, deadline=deadline, needed_by=dt.date(2031, 3, 20))
+    assert request.status == "open"
+    assert _to(mailoutbox) == [
+        "a@supplier.example",
+        "b@supplier.example",
+        "rep-a@supplier.example",
+    ]
+    assert all(len(m.to) == 1 for m in mailoutbox)
+    message = next(m for m in mailoutbox if m.to == ["b@supplier.example"])
+    assert "구청 행사 다과" in message.subject and "테스트구청" in message.subject
+    assert request.number in message.body and "구청 행사 다과" in message.body
+    assert "2031-03-04 23:30" in message.body
+    assert "https://dure.example/market/purchasing/incoming/" in message.body
+    assert "테스트나협동조합" in message.body
+
+
+def test_a_draft_mails_nobody_until_it_is_sent(
+    mailed, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = new_request(mailed, send=False, suppliers=[mailed.mk.b.pk])
+    assert mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.quotation_request_send(actor=mailed.buyer, request=draft)
+    assert _to(mailoutbox) == ["b@supplier.example"]
+    with django_capture_on_commit_callbacks(execute=True):  # sending again changes nothing
+        services.quotation_request_send(actor=mailed.buyer, request=draft)
+    assert len(mailoutbox) == 1
+
+
+def test_a_rolled_back_send_mails_nobody(mailed, mailoutbox, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    draft = new_request(mailed, send=False)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.quotation_request_send(actor=mailed.buyer, request=draft)
+            raise RuntimeError("later step failed")
+    assert callbacks == [] and mailoutbox == []
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_a_refused_send_mails_nobody(mailed, mailoutbox, django_capture_on_commit_callbacks):
+    draft = new_request(mailed, send=False, deadline=timezone.now() + dt.timedelta(minutes=5))
+    QuotationRequest.objects.filter(pk=draft.pk).update(
+        reply_deadline=timezone.now() - dt.timedelta(minutes=1)
+    )
+    draft.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(services.MarketError):
+            services.quotation_request_send(actor=mailed.buyer, request=draft)
+    assert mailoutbox == []
+
+
+def test_a_request_open_to_a_division_mails_its_suppliers_only(
+    mailed, mailoutbox, django_capture_on_commit_callbacks
+):
+    from dure.market.models import Category
+
+    education = Category.objects.create(division="education", name="강의")
+    make_product(mailed.c, "협동조합 교육", category=education)
+    with django_capture_on_commit_callbacks(execute=True):
+        new_request(mailed, suppliers=[], open_to_all=True, division="education")
+    assert _to(mailoutbox) == ["c@supplier.example"]
+
+
+def test_a_mail_failure_does_not_undo_the_send(
+    mailed, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks import TaskResultStatus
+    from django_tasks.signals import task_finished
+
+    from dure.market import tasks
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(tasks, "send_mass_mail", refuse)
+    finished = []
+
+    def record(sender, task_result, **kwargs):
+        finished.append(task_result)
+
+    task_finished.connect(record)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            request = new_request(mailed)
+    finally:
+        task_finished.disconnect(record)
+    assert QuotationRequest.objects.get(pk=request.pk).status == "open"
+    assert [r.status for r in finished] == [TaskResultStatus.FAILED]
+    assert "ConnectionRefusedError" in finished[0].errors[0].exception_class_path

@@ -59,6 +59,15 @@ class SettingsForm(AccessibleFormMixin, forms.Form):
     fiscal_year_end_month = forms.IntegerField(
         label=_("회계연도 종료 월"), min_value=1, max_value=12
     )
+    # the range is checked by ``services.settings_update`` (one message for both bounds)
+    delegate_cap = forms.IntegerField(
+        label=_("대의원 정수 상한 (명)"),
+        help_text=_(
+            "정관에서 정한 대의원 정수의 상한입니다. 대의원은 조합원의 100분의 10 이상이어야 "
+            "하며 상한은 100명 이상으로만 정할 수 있습니다."
+        ),
+        widget=forms.NumberInput(attrs={"min": 100, "step": 1}),
+    )
 
 
 class ConveneForm(AccessibleFormMixin, forms.Form):

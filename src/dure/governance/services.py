@@ -91,6 +91,7 @@ SHARE_CAP_BP = 3000  # art. 22②: no member above 30 % of all shares
 NOTICE_DAYS = 7  # art. 28③
 EXPULSION_NOTICE_DAYS = 10  # art. 25②
 MIN_MINUTES_MEMBER_SIGNERS = 3  # art. 30
+DELEGATE_CAP_MAX = 100_000  # a sanity bound on the cooperative's own cap on delegates
 
 
 def _error(message: str, code: str, field: str | None = None) -> ValidationError:
@@ -129,8 +130,27 @@ def settings_update(
     organisation: Organisation,
     remote_voting_enabled: bool,
     fiscal_year_end_month: int | None = None,
+    delegate_cap: int | None = None,
 ) -> CoopSettings:
+    """``delegate_cap``: the cooperative's cap on the required number of delegates (its
+    articles). Delegates are at least 10 % of the members, which may be capped at 100 (art. 31,
+    ``rules.DELEGATE_CAP``): a cap below 100 would let a large cooperative elect too few."""
     _require_manager(actor, organisation.pk)
+    if delegate_cap is not None and (
+        isinstance(delegate_cap, bool)
+        or not isinstance(delegate_cap, int)
+        or not rules.DELEGATE_CAP <= delegate_cap <= DELEGATE_CAP_MAX
+    ):
+        raise _error(
+            _(
+                "대의원 정수 상한은 %(min)s명 이상 %(max)s명 이하의 정수로 입력해 주세요. "
+                "대의원은 조합원의 100분의 10 이상이어야 하며, 상한을 두더라도 100명 아래로 정할 "
+                "수 없습니다 (협동조합 기본법 제31조)."
+            )
+            % {"min": rules.DELEGATE_CAP, "max": f"{DELEGATE_CAP_MAX:,}"},
+            "invalid_delegate_cap",
+            "delegate_cap",
+        )
     row = _settings_locked(organisation.pk)
     row.remote_voting_enabled = bool(remote_voting_enabled)
     if fiscal_year_end_month is not None:
@@ -139,12 +159,17 @@ def settings_update(
                 _("회계연도 종료 월은 1~12입니다."), "invalid_month", "fiscal_year_end_month"
             )
         row.fiscal_year_end_month = fiscal_year_end_month
+    if delegate_cap is not None:
+        row.delegate_cap = delegate_cap
     row.save()
     audit_record(
         actor=actor,
         action="governance.settings_update",
         obj=row,
-        changes={"remote_voting_enabled": row.remote_voting_enabled},
+        changes={
+            "remote_voting_enabled": row.remote_voting_enabled,
+            "delegate_cap": row.delegate_cap,
+        },
     )
     return row
 

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dure.core.forms import apply_service_errors as _apply_errors
@@ -125,6 +126,7 @@ def coop_settings(request: HttpRequest, org: int) -> HttpResponse:
         initial={
             "remote_voting_enabled": current.remote_voting_enabled,
             "fiscal_year_end_month": current.fiscal_year_end_month,
+            "delegate_cap": current.delegate_cap,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -134,6 +136,7 @@ def coop_settings(request: HttpRequest, org: int) -> HttpResponse:
                 organisation=cooperative,
                 remote_voting_enabled=form.cleaned_data["remote_voting_enabled"],
                 fiscal_year_end_month=form.cleaned_data["fiscal_year_end_month"],
+                delegate_cap=form.cleaned_data["delegate_cap"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -1359,7 +1362,12 @@ def founding_complete(request: HttpRequest, pk: int) -> HttpResponse:
         if admitted:
             messages.success(
                 request,
-                _("설립동의자 %(n)s명을 조합원으로 올렸습니다.") % {"n": admitted},
+                ngettext(
+                    "설립동의자 %(n)s명을 조합원으로 올렸습니다.",
+                    "설립동의자 %(n)s명을 조합원으로 올렸습니다.",
+                    admitted,
+                )
+                % {"n": admitted},
             )
         else:
             messages.info(request, _("조합원으로 올릴 설립동의자가 남아 있지 않습니다."))

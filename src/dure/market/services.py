@@ -100,6 +100,7 @@ from .models import (
     TaxType,
 )
 from .payments import provider_for
+from .tasks import email_quotation_request
 
 MAX_QUANTITY = 10_000
 MAX_LINES = 100
@@ -1793,7 +1794,8 @@ def _send(actor: Any, request: Any) -> None:
         raise MarketError(
             "invalid", _("납품 기한은 견적 마감일 이후여야 합니다."), field="needed_by"
         )
-    if not access.eligible_supplier_ids(request).exists():
+    recipients = sorted(set(access.eligible_supplier_ids(request).values_list("pk", flat=True)))
+    if not recipients:
         raise MarketError(
             "no_recipients",
             _("견적을 받을 승인된 입점사가 없습니다. 입점사를 지정하거나 분야를 바꿔 주세요."),
@@ -1801,7 +1803,15 @@ def _send(actor: Any, request: Any) -> None:
         )
     request.status, request.sent_at = QuotationStatus.OPEN, now
     request.save(update_fields=["status", "sent_at"])
-    audit_record(actor=actor, action="market.quotation.send", obj=request)
+    audit_record(
+        actor=actor, action="market.quotation.send", obj=request, changes={"suppliers": recipients}
+    )
+    # e-mailed after commit (a rolled-back send mails nobody), as a task: a mail server failure
+    # is recorded on the task instead of undoing the send (``robust``: nor failing the request)
+    request_id = request.pk
+    transaction.on_commit(
+        lambda: email_quotation_request.enqueue(request_id, recipients), robust=True
+    )
 
 
 def _locked_request(actor: Any, request: Any) -> Any:
