@@ -126,6 +126,13 @@ def test_refund_above_paid_is_refused_and_nothing_written(mk, operator):
     with pytest.raises(services.MarketError) as negative:
         services.refund_request(actor=mk.buyer, suborder=sub, reason="x", lines=[(line.pk, -1)])
     assert negative.value.code == "negative_quantity"
+    # refunded in full: the sub-order is cancelled, and another request says why it is refused
+    services.refund_complete(actor=operator, refund=sub.refunds.get())
+    sub.refresh_from_db()
+    assert sub.status == "cancelled"
+    with pytest.raises(services.MarketError) as done:
+        services.refund_request(actor=mk.buyer, suborder=sub, reason="x", lines=None)
+    assert done.value.code == "refund_exceeds_paid" and "전액 환불" in done.value.messages[0]
 
 
 def test_a_stranger_cannot_refund_or_cancel(mk, operator):

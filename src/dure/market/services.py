@@ -1223,6 +1223,9 @@ def _refund_create(
 ) -> Refund:
     with transaction.atomic():
         suborder = SubOrder.objects.select_for_update().select_related("order").get(pk=suborder.pk)
+        if suborder.status == SubOrderStatus.CANCELLED and 0 < suborder.total <= suborder.refunded:
+            # refunded in full (a paid sub-order is cancelled by its last refund): nothing left
+            raise MarketError("refund_exceeds_paid", _("이미 전액 환불된 주문입니다."))
         if suborder.status not in (
             SubOrderStatus.PAID,
             SubOrderStatus.SHIPPED,
