@@ -567,3 +567,21 @@ def test_refreshed_statistics_show_a_frequent_term(make_technology):
     engine = backend()
     engine.refresh_statistics()
     assert engine.document_frequencies(("센서",))["센서"] >= 60
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN pending list")
+def test_refreshed_statistics_empty_the_full_text_index_pending_list(make_technology):
+    from dure.search.backends import backend
+
+    def clean_pending() -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT gin_clean_pending_list('search_document_tsv'::regclass)")
+            return cur.fetchone()[0]
+
+    for n in range(30):
+        make_technology(title=f"초음파 센서 시험 {n}", abstract="초음파 센서로 누수를 찾는다.")
+    assert clean_pending() > 0  # new rows wait in the pending list
+    for n in range(30):
+        make_technology(title=f"누수 탐지 장치 {n}", abstract="관로의 누수음을 분석한다.")
+    backend().refresh_statistics()
+    assert clean_pending() == 0

@@ -150,7 +150,7 @@ def search(
     """Rank documents matching ``query``: every term first, any term if none has them all.
 
     With ``semantic`` (and vectors stored for the kinds searched): lexical and semantic
-    candidates fused (``_hybrid``) — documents that share no word with the query can be found.
+    candidates fused (``_hybrid_lexical``, ``_hybrid_fuse``) — documents that share no word with the query can be found.
     """
     tokens = analyze_query(query or "")
     result = SearchResult(query=query, tokens=tokens)
@@ -171,7 +171,7 @@ def search(
         # With the kind facet asked for, a broad query's lexical total comes from the facet
         # pass (each document has one kind) instead of a count query of its own.
         count_with_facets = "kind" in facet_keys and "kind" not in norm_filters
-        extra = _hybrid(
+        embedding, lexical = _hybrid_lexical(
             result,
             engine,
             semantic,
@@ -182,6 +182,7 @@ def search(
             count=not count_with_facets,
         )
         uncounted = not result.total_exact and count_with_facets
+        # counted while the query is still being embedded in the embedding thread
         _facets(
             result,
             engine,
@@ -190,6 +191,9 @@ def search(
             kinds,
             norm_filters,
             facet_keys,
+        )
+        extra = _hybrid_fuse(
+            result, engine, semantic, embedding, lexical, kinds, norm_filters, limit, offset
         )
         if uncounted:
             counted = sum(count for _value, count in result.facets["kind"])
@@ -267,7 +271,7 @@ def _pool_mode(engine, tokens: tuple[str, ...], kinds, filters):
     than ``FREQUENT_DOCS`` documents): ranking every document that merely mentions ``센서`` or
     ``물`` costs 100+ ms at 100,000 documents and puts nothing on top that the rarer terms
     and the embedding do not find. Then: documents with any rarer term (scored on all
-    terms); if every term is frequent, documents with all of them (``_hybrid`` falls back to
+    terms); if every term is frequent, documents with all of them (``_hybrid_lexical`` falls back to
     any of them when none has all)."""
     frequencies = engine.document_frequencies(tokens, cap=FREQUENT_DOCS)
     frequent = {t for t, n in frequencies.items() if n > FREQUENT_DOCS}
@@ -280,11 +284,17 @@ def _pool_mode(engine, tokens: tuple[str, ...], kinds, filters):
     return "and" if len(tokens) > 1 else "or"
 
 
-def _hybrid(result, engine, semantic, kinds, filters, limit, offset, *, count=True) -> int:
-    """Weighted reciprocal-rank fusion of the lexical any-term ranking and the embedding's.
-    Returns how many candidates the embedding added to the lexical matches. When the lexical
-    matches fill the pool and ``count`` is False they are left uncounted (``total_exact``
-    False, ``total`` the pool): the caller counts them with the facets."""
+def _semantic_want(filters) -> int:
+    """How many nearest vectors to take: the filters decide which of them may be shown, so
+    more than needed, and the first SEMANTIC_POOL that pass are kept."""
+    return SEMANTIC_POOL * (4 if set(filters) <= BROAD_FILTERS else 40)
+
+
+def _hybrid_lexical(result, engine, semantic, kinds, filters, limit, offset, *, count=True):
+    """First half of the hybrid ranking: the query's embedding started (in its thread) and
+    the lexical pool ranked meanwhile. Returns (embedding, lexical matches); ``result.total``
+    is the lexical matches. When they fill the pool and ``count`` is False they are left
+    uncounted (``total_exact`` False): the caller counts them with the facets."""
     tokens = result.tokens
     embedding = semantic.begin(result.query)
     lexical_tokens = semantic.lexical_terms(tokens)
@@ -303,12 +313,17 @@ def _hybrid(result, engine, semantic, kinds, filters, limit, offset, *, count=Tr
     else:
         total = TOTAL_CAP + 1  # counted later, with the facets
     result.total_exact = total <= TOTAL_CAP
-    total = min(total, TOTAL_CAP)
+    result.total = min(total, TOTAL_CAP)
+    return embedding, lexical
+
+
+def _hybrid_fuse(result, engine, semantic, embedding, lexical, kinds, filters, limit, offset):
+    """Second half: weighted reciprocal-rank fusion of the lexical ranking and the
+    embedding's. Returns how many candidates the embedding added to the lexical matches."""
+    tokens = result.tokens
     # A document whose whole title is the query stays first (the lexical backends' bonus).
     pinned = [m for m in lexical if m.score >= EXACT_TITLE_BONUS]
-    # The nearest vectors of the searched kinds; the filters decide which of them may be
-    # shown, so take more than needed and keep the first SEMANTIC_POOL that pass.
-    want = SEMANTIC_POOL * (4 if set(filters) <= BROAD_FILTERS else 40)
+    want = _semantic_want(filters)
     cosine: dict[tuple[str, int], float] = {}
     nearest: list[tuple[float, str, int]] = []
     for kind, scorer in semantic.scorers(embedding, kinds or []).items():
@@ -344,7 +359,7 @@ def _hybrid(result, engine, semantic, kinds, filters, limit, offset, *, count=Tr
         Match(candidates[k].document_id, k[0], k[1], fused.get(k, 0.0))
         for k in order[offset : offset + limit]
     ]
-    result.total = total + extra
+    result.total += extra
     result.hits = _hits(page, tokens)
     return extra
 
@@ -410,12 +425,10 @@ def _write_batch(kind: str, pending: list) -> None:
 
 
 def _refresh_statistics() -> None:
-    """Let the query planner see the new index sizes after a bulk rebuild."""
+    """After a bulk rebuild: the full-text index compacted and the planner's statistics
+    refreshed (``refresh_statistics`` of the backend)."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA optimize")
-            cursor.execute("ANALYZE search_searchdocument")
-        elif connection.vendor == "postgresql" and not connection.in_atomic_block:
-            cursor.execute("ANALYZE search_searchdocument")
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        return  # ANALYZE in a long transaction would hold its locks to the end
+    backend().refresh_statistics()

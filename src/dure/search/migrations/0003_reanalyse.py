@@ -23,6 +23,11 @@ def reanalyse(apps, schema_editor):
             _write(SearchDocument, batch, analyze_many)
             batch = []
     _write(SearchDocument, batch, analyze_many)
+    # every row was rewritten: compact the full-text index (SQLite: its segments; PostgreSQL:
+    # the GIN pending list) and refresh the planner's statistics
+    from dure.search.backends import backend
+
+    backend().refresh_statistics()
 
 
 def _write(model, batch, analyze_many) -> None:
