@@ -33,7 +33,7 @@ RERANK_DEPTH = 200
 # of the hybrid ranking (see ``_pool_mode``): collections this small are never pruned.
 FREQUENT_DOCS = 2000
 # Facets are counted over at most this many matches (see ``_facets``).
-FACET_SAMPLE = 2000
+FACET_SAMPLE = 1000
 # The hybrid ranking counts its lexical matches up to this many (``total_exact``).
 TOTAL_CAP = 10_000
 
