@@ -11,7 +11,8 @@ import io
 import pytest
 from django.utils import timezone
 
-from dure.desk import services, views
+from dure.core.exports import cell
+from dure.desk import services
 from dure.desk.models import Case, Status
 
 pytestmark = pytest.mark.django_db
@@ -269,11 +270,11 @@ def test_an_institute_exports_its_own_cases_only(desk, client_for):
 
 
 def test_spreadsheet_cells_never_start_a_formula():
-    assert views._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert views._cell("+82") == "'+82"
-    assert views._cell(-3) == -3
-    assert views._cell(None) == ""
-    assert views._cell(True) == "예"
+    assert cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert cell("+82") == "'+82"
+    assert cell(-3) == -3
+    assert cell(None) == ""
+    assert cell(True) == "예"
 
 
 def test_an_exported_survey_and_resolution_are_counted(desk, flow, client_for):

@@ -216,3 +216,19 @@ def test_csv_and_xlsx_downloads_carry_the_same_figures(pp):  # noqa: F811
 
     assert _client(pp.users["b"]).get(url).status_code == 404
     assert _client(make_user("stranger")).get(url + "?format=xlsx").status_code == 404
+
+
+def test_a_line_that_looks_like_a_formula_is_downloaded_as_text(pp):  # noqa: F811
+    from openpyxl import load_workbook
+
+    po = award(pp)
+    po.lines.filter(description="다과 세트").update(description='=HYPERLINK("http://x")')
+    url = reverse("market:purchase_order_tax_invoice", args=[po.pk])
+    response = _client(pp.buyer).get(url + "?format=csv")
+    assert response["Cache-Control"] == "private, no-store"
+    text = response.content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+    response = _client(pp.buyer).get(url + "?format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "'=HYPERLINK(\"http://x\")" in cells

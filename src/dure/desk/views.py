@@ -5,9 +5,7 @@ may not make (``PermissionDenied``) answers 404 like a case they may not see."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dure.core.audit import client_ip
+from dure.core.exports import table_response
 from dure.directory.access import roles_of
 from dure.directory.models import CENTRE_KINDS, Organisation
 
@@ -1058,26 +1057,11 @@ CHOICE_LABELS: dict[str, dict[str, Any]] = {
 }
 
 
-def _cell(value: Any) -> Any:
-    """A value fit for a spreadsheet: text that a spreadsheet would run as a formula is
-    quoted, yes/no in words, nothing as an empty cell."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("예") if value else _("아니요")
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _evaluation_rows(user: Any, since: Any, until: Any) -> Iterator[list[Any]]:
     yield [str(EVALUATION_LABELS[c]) for c in selectors.EVALUATION_COLUMNS]
     for row in selectors.evaluation_export_rows(user=user, since=since, until=until):
         yield [
-            _cell(CHOICE_LABELS[c].get(row[c], row[c]) if c in CHOICE_LABELS and row[c] else row[c])
+            CHOICE_LABELS[c].get(row[c], row[c]) if c in CHOICE_LABELS and row[c] else row[c]
             for c in selectors.EVALUATION_COLUMNS
         ]
 
@@ -1098,17 +1082,17 @@ def _performance_rows(user: Any, since: Any, until: Any) -> Iterator[list[Any]]:
     ]
     for p in selectors.institute_performance(user=user, since=since, until=until):
         yield [
-            _cell(p.acronym),
-            _cell(p.name),
+            p.acronym,
+            p.name,
             p.cases,
             p.open,
             p.resolved,
             p.on_time,
-            _cell(p.on_time_rate),
+            p.on_time_rate,
             p.first_response_met,
-            _cell(p.avg_business_days),
+            p.avg_business_days,
             p.surveys,
-            _cell(p.avg_satisfaction),
+            p.avg_satisfaction,
         ]
 
 
@@ -1121,7 +1105,7 @@ def _count_rows(user: Any, since: Any, until: Any) -> Iterator[list[Any]]:
         ("channel", _("접수 경로")),
     ):
         for key, name, count in selectors.case_counts(user=user, by=by, since=since, until=until):
-            yield [label, _cell(key), _cell(name), count]
+            yield [label, key, name, count]
 
 
 EXPORTS: dict[str, Callable[[Any, Any, Any], Iterator[list[Any]]]] = {
@@ -1147,27 +1131,4 @@ def export(request: HttpRequest) -> HttpResponse:
     report, fmt = form.cleaned_data["report"], form.cleaned_data["format"]
     rows = EXPORTS[report](user, form.cleaned_data.get("since"), form.cleaned_data.get("until"))
     stamp = timezone.localdate().strftime("%Y%m%d")
-    filename = f"desk-{report}-{stamp}.{fmt}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer)
-        for row in rows:
-            writer.writerow(row)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=report)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        workbook.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return table_response(rows, filename=f"desk-{report}-{stamp}", fmt=fmt, sheet=report)

@@ -10,12 +10,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dure.core.exports import XLSX
 from dure.directory.models import Organisation
 
 from . import selectors
 from .models import Minutes
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _rows(organisation: Organisation, *, with_contacts: bool) -> tuple[list[str], list[list[Any]]]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dure.core.exports import XLSX, table_response
 from dure.core.forms import apply_service_errors as _apply_errors
 from dure.directory.access import roles_of
 from dure.directory.models import Organisation
@@ -494,7 +495,7 @@ def statement(request: HttpRequest) -> HttpResponse:
             mime = "application/pdf"
         else:
             body = ledger.statement_xlsx(stmt, title=title, party_name=str(party))
-            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            mime = XLSX
         response = HttpResponse(body, content_type=mime)
         response["Content-Disposition"] = (
             f'attachment; filename="statement-{start.isoformat()}-{end.isoformat()}.{fmt}"'
@@ -1195,7 +1196,6 @@ def purchase_order_tax_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     """The data of a PO's electronic tax invoice (``selectors.purchase_order_tax_invoice_data``,
     as the API's ``/purchase-orders/{id}/tax-invoice``) as CSV (default) or XLSX, for whoever
     may see the PO: the supplier enters it in its issuing service (e.g. 홈택스)."""
-    import io
 
     from .selectors import purchase_order_tax_invoice_data
 
@@ -1241,30 +1241,7 @@ def purchase_order_tax_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     table.append([str(_("세금계산서 합계")), "", "", "", "", supply, vat, supply + vat])
     table.append([str(_("계산서 합계 (면세)")), "", "", "", "", exempt, 0, exempt])
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    filename = f"tax-invoice-{po.number}.{fmt}"
-    if fmt == "csv":
-        import csv
-
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens UTF-8 Korean correctly with a BOM
-        csv.writer(out).writerows(table)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = po.number
-        for row in table:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return table_response(table, filename=f"tax-invoice-{po.number}", fmt=fmt, sheet=po.number)
 
 
 def _report_choices(user: Any) -> list[tuple[int, str]]:
@@ -1322,38 +1299,12 @@ def priority_report(request: HttpRequest) -> HttpResponse:
             [str(_("입점사별")), r["type_label"], r["supplier"], r["amount"]] for r in suppliers
         ]
         table.append([str(_("합계")), "", "", report["total"]])
-        filename = f"priority-purchases-{org_id}-{year}.{fmt}"
-        if fmt == "csv":
-            import csv
-            import io
-
-            out = io.StringIO()
-            out.write("\ufeff")  # Excel opens UTF-8 Korean correctly with a BOM
-            writer = csv.writer(out)
-            writer.writerow([org_name, year])
-            writer.writerow(head)
-            writer.writerows(table)
-            response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        else:
-            import io
-
-            from openpyxl import Workbook
-
-            book = Workbook()
-            sheet = book.active
-            sheet.title = str(year)
-            sheet.append([str(org_name), year])
-            sheet.append(head)
-            for row in table:
-                sheet.append([str(c) if not isinstance(c, int) else c for c in row])
-            buffer = io.BytesIO()
-            book.save(buffer)
-            response = HttpResponse(
-                buffer.getvalue(),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return table_response(
+            [[org_name, year], head, *table],
+            filename=f"priority-purchases-{org_id}-{year}",
+            fmt=fmt,
+            sheet=str(year),
+        )
     return render(
         request,
         "market/priority_report.html",

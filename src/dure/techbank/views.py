@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dure.core.audit import client_ip
+from dure.core.exports import FORMATS, table_response
 from dure.core.forms import apply_service_errors as _apply_service_errors
 from dure.core.pagecache import cache_public_page
 from dure.directory.models import Organisation
@@ -46,9 +45,6 @@ from .forms import (
 )
 from .models import DealType, TransferStatus
 from .search_index import KINDS, LABELS
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 # --- helpers ---------------------------------------------------------------------------------------
 
@@ -1208,43 +1204,10 @@ def statistics_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
     return _export(request, f"techbank-{table}", [str(h) for h in header], rows, fmt=fmt)
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    # A spreadsheet must not read a cell as a formula (CSV/formula injection).
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
-
-
 def _export(
     request: HttpRequest, name: str, header: list, rows: list, *, fmt: str | None = None
 ) -> HttpResponse:
     fmt = fmt or request.GET.get("format", "csv")
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(name[:31])
-        sheet.append([str(h) for h in header])
-        for row in rows:
-            sheet.append([_cell(v) for v in row])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    if fmt != "csv":
+    if fmt not in FORMATS:
         raise Http404
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
-    writer = csv.writer(buffer)
-    writer.writerow([str(h) for h in header])
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return table_response([[str(h) for h in header], *rows], filename=name, fmt=fmt)
