@@ -62,6 +62,25 @@ def test_fuse_without_lexical_matches_ranks_by_cosine_and_handles_empty_input():
     assert list(np.argsort(-semantic.fuse(np.array([1.0, 3.0]), np.array([0.5, 0.5])))) == [1, 0]
 
 
+@pytest.mark.parametrize(
+    ("title", "embedded"),
+    [
+        # KIPRIS writes the English title in capitals: embedded as capitalised words
+        (
+            "배관 누수 탐지 장치{APPARATUS AND METHOD FOR DETECTING LEAK OF PIPE}",
+            "배관 누수 탐지 장치{Apparatus And Method For Detecting Leak Of Pipe}",
+        ),
+        ("MEMS-BASED GAS SENSOR 모듈", "Mems-based Gas Sensor 모듈"),
+        ("KOREA'S WATER PIPES, 2024", "Korea's Water Pipes, 2024"),
+        # acronyms and mixed case stay as written
+        ("LED 조명과 GPS RTK 수신기", "LED 조명과 GPS RTK 수신기"),
+        ("IoT 센서 노드 (Sensor Node for LiDAR)", "IoT 센서 노드 (Sensor Node for LiDAR)"),
+    ],
+)
+def test_english_in_capitals_is_embedded_as_capitalised_words(title, embedded):
+    assert semantic.passage_text(title, "") == f"{embedded}."
+
+
 def test_vectors_survive_storage_as_float16_bytes():
     vector = semantic.embed_passages(["용접부의 부식을 방지하는 코팅"])[0]
     assert vector.shape == (semantic.DIM,)

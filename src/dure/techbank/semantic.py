@@ -21,6 +21,8 @@ score fusion ``fuse`` swings by ±0.03 with the rescaling range.
 from __future__ import annotations
 
 import hashlib
+import re
+import string
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -57,9 +59,25 @@ def _model():
     return _engine
 
 
+# A run of two or more upper-case English words, one of them five letters or longer: KIPRIS
+# writes a patent's English title in capitals ("누수 탐지 장치{APPARATUS FOR DETECTING LEAK}"),
+# and e5 reads capitals as rare word pieces. Measured on the judged set with 2,000 distractors
+# (e5 nDCG@10, the same English titles written four ways): capitals 0.719, lower case 0.726,
+# as written (title case) 0.760, capitals turned into capitalised words 0.764 — so such a run
+# is embedded as capitalised words. Acronyms stay as written ("LED", "GPS RTK", "IoT").
+_SHOUTED = re.compile(
+    r"\b(?=[A-Z0-9 ,/&'.-]*[A-Z]{5})[A-Z][A-Z0-9-]*(?:[ ,/&'.-]+[A-Z][A-Z0-9-]*)+\b"
+)
+
+
+def unshout(text: str) -> str:
+    """``text`` with runs of upper-case English words written as capitalised words."""
+    return _SHOUTED.sub(lambda m: string.capwords(m.group(0)), text)
+
+
 def passage_text(title: str, abstract: str) -> str:
     """What is embedded for a technology: its title (Korean and English) and abstract."""
-    text = " ".join(f"{title or ''}. {abstract or ''}".split())
+    text = " ".join(unshout(f"{title or ''}. {abstract or ''}").split())
     return text[:MAX_PASSAGE_CHARS] or " "
 
 
