@@ -182,11 +182,12 @@ def product_rankings(
     if not lexical_only:
         from dure.techbank import semantic
 
+        known = known or {}
         items = semantic.pending([TECHNOLOGY])
-        ready = [p for p in items if p.text in (known or {})]
+        ready = [p for p in items if p.text in known]
         if ready:
             semantic.write_vectors(ready, np.stack([known[p.text] for p in ready]))
-        semantic.embed([p for p in items if p.text not in (known or {})])  # as `dure import`
+        semantic.embed([p for p in items if p.text not in known])  # as `dure import`
     roles = RoleSet(authenticated=False)
     out = {}
     for q in queries:
