@@ -860,3 +860,24 @@ def test_a_body_over_the_upload_limit_is_a_413_not_a_500(client_for, settings, c
 def test_too_many_query_parameters_is_a_400_not_a_500(client):
     query = "&".join(f"p{i}=1" for i in range(1100))
     assert_error(send(client, "get", f"/organisations?{query}"), 400, "bad_request")
+
+
+def test_openapi_schema_is_built_once_per_language(client, monkeypatch):
+    import ninja.main
+
+    from dure.api.api import api
+
+    built: list[str] = []
+    real = ninja.main.get_schema
+
+    def counting(*args, **kwargs):
+        built.append("x")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ninja.main, "get_schema", counting)
+    monkeypatch.setattr(api, "_openapi_schemas", {})
+    korean = [send(client, "get", "/openapi.json").json() for _ in range(2)]
+    english = client.get(f"{API}/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert korean[0] == korean[1]
+    assert english["paths"].keys() == korean[0]["paths"].keys()
+    assert len(built) == 2  # Korean once, English once
