@@ -4,9 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-# Tests run on every core (pytest-xdist; each worker has its own test database).
+# Tests run on every core (pytest-xdist; each worker has its own test database), handed out
+# one at a time: xdist's default chunks gave one worker all the long browser tests at the end
+# while the other sat idle for minutes. (Work stealing would balance too, but could run a test
+# that needs the demo data after a transactional test emptied that worker's database.)
 # `make test PYTEST_ARGS="tests/desk -x"` runs a part serially.
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --maxschedchunk 1
 HOST ?= 127.0.0.1
 
 .PHONY: run test setup db browser-deps lint typecheck check-migrations test-postgres clean
