@@ -248,8 +248,25 @@ SME_QUERIES = [
 ]  # fmt: skip
 
 
+# Needs in everyday words, longer than the rest: the everyday-phrase lexicon adds the most
+# search terms to these (up to 16), the costliest queries for the lexical half.
+EVERYDAY_NEEDS = [
+    "겨울에 비닐하우스 난방비가 너무 많이 나와서 전기세를 아끼고 싶어요",
+    "공장 바닥이 미끄러워서 직원들이 자꾸 넘어져요", "창고가 눅눅해서 곰팡이가 피고 냄새가 나요",
+    "배관에서 물이 새는데 어디서 새는지 모르겠어요", "기계가 덜덜 떨리고 시끄러워요",
+    "과일이 빨리 상해서 오래 보관하는 방법이 필요해요", "멀리서 스마트폰으로 온도를 확인하고 싶어요",
+    "혼자 사는 어르신이 넘어지면 자동으로 알려주는 장치",
+    "배터리에 불이 나지 않게 하는 기술이 있나요", "용접한 곳이 바닷물에 녹슬어요",
+    "먼지가 날려서 공기가 탁해요", "무거운 상자를 들 때 허리가 아파요",
+    "음식물 쓰레기 냄새를 없애는 방법", "유리창에 김이 서려서 뿌옇게 보여요",
+    "돼지 축사 냄새 때문에 민원이 많아요", "페인트가 자꾸 벗겨지고 녹이 슬어요",
+    "생선 비린내를 줄이고 싶어요", "불량품을 사진으로 자동으로 찾아내고 싶어요",
+    "전기 요금이 많이 나오는 가게 냉장고", "층간 소음 때문에 시끄러워요",
+]  # fmt: skip
+
+
 def queries(rng: random.Random, n: int) -> list[str]:
-    out = list(SME_QUERIES)
+    out = list(SME_QUERIES) + EVERYDAY_NEEDS
     while len(out) < n:
         pick = rng.random()
         if pick < 0.3:
@@ -379,9 +396,11 @@ def search_phase(query_file: str) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
     django.setup()
+    from dure.search import services
     from dure.techbank import selectors
     from dure.techbank.selectors import FACET_KEYS
 
+    services.EXPAND_EVERYDAY = not os.environ.get("DURE_BENCH_NO_LEXICON")
     qs = json.loads(Path(query_file).read_text(encoding="utf-8"))
     for q in qs[:10]:  # warm-up: Kiwi loaded, caches and statements ready
         selectors.techbank_search(query=q, facets=FACET_KEYS, limit=20)
@@ -478,11 +497,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     parser.add_argument("--lexical", action="store_true", help="no search vectors")
+    parser.add_argument(
+        "--no-lexicon", action="store_true", help="searches without the everyday-phrase lexicon"
+    )
     parser.add_argument("--search-only", default="", help="re-time searches in a kept work dir")
     parser.add_argument("--repeat", type=int, default=1, help="timed search runs (medians)")
     parser.add_argument("--search-phase", default="", help=argparse.SUPPRESS)
     parser.add_argument("--vectors-phase", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.no_lexicon:
+        os.environ["DURE_BENCH_NO_LEXICON"] = "1"  # read by the search child
     if args.search_phase:
         search_phase(args.search_phase)
         return

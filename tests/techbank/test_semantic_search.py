@@ -141,6 +141,13 @@ def test_identifiers_and_exact_titles_stay_first(leak_records, fake_e5, make_tec
     assert ids(result)[0] == ("technology", titled.pk)
     scores = [hit.score for hit in result.hits]
     assert scores == sorted(scores, reverse=True) and scores[0] > 1
+    # the whole title, need words (장치) and all — though the lexical half leaves 장치 out
+    # and adds the lexicon's terms for 곰팡이
+    device = make_technology(title="곰팡이 탐지 장치", abstract="벽체")
+    semantic.embed(semantic.pending([TECHNOLOGY]))
+    result = selectors.techbank_search(query="곰팡이 탐지 장치", kinds=[TECHNOLOGY])
+    assert "장치" not in result.lexical_tokens and len(result.lexical_tokens) > 2
+    assert ids(result)[0] == ("technology", device.pk)
 
 
 def test_techbank_embed_is_resumable_and_follows_changes(leak_records, fake_e5):
@@ -284,11 +291,22 @@ def test_frequent_terms_do_not_make_candidates_on_their_own(leak_records, fake_e
         assert frequencies["없는낱말"] == 0
         monkeypatch.setattr(services, "FREQUENT_DOCS", 2)
         filters = {"visibility": ["public"]}
-        assert services._pool_mode(engine, ("장치", "곰팡이"), [TECHNOLOGY], filters) == (
-            "pool",
+        pool = services._pool_mode
+        assert pool(engine, ("장치", "곰팡이"), [TECHNOLOGY], filters) == (
+            ("pool", ("곰팡이",)),
+            (),
+        )
+        assert pool(engine, ("장치",), [TECHNOLOGY], filters) == ("or", ())
+        # the lexicon's terms: a rarer one widens the pool of a query of frequent words (the
+        # documents with all of them stay), a frequent one is left out, none is required
+        assert pool(engine, ("장치",), [TECHNOLOGY], filters, ("곰팡이",)) == (
+            ("pool", ("곰팡이",), ("장치",)),
             ("곰팡이",),
         )
-        assert services._pool_mode(engine, ("장치",), [TECHNOLOGY], filters) == "or"
+        assert pool(engine, ("곰팡이",), [TECHNOLOGY], filters, ("장치",)) == (
+            ("pool", ("곰팡이",)),
+            (),
+        )
         monkeypatch.setattr(services, "FREQUENT_DOCS", 0)  # every term found is frequent
         result = selectors.techbank_search(query="교육용 게임", kinds=[TECHNOLOGY])
         assert result.lexical_mode == "and"
@@ -325,6 +343,27 @@ def test_a_page_beyond_the_fused_depth_is_ranked_lexically(leak_records, fake_e5
     )
     assert result.lexical_tokens == ()  # lexical path
     assert selectors.techbank_search(query="장치", kinds=[TECHNOLOGY]).lexical_tokens
+
+
+def test_everyday_words_find_the_technical_term_lexically(
+    leak_records, fake_e5, make_technology, institute, monkeypatch
+):
+    """The fake model knows nothing of leaks, and no semantic candidate is taken: only the
+    lexicon (물이 새다 → 누수) brings the patent to the need."""
+    pipe = make_technology(
+        title="상수도 관로 누수 지점 탐지 장치",
+        abstract="음향 센서 신호의 상호상관으로 누설 위치를 산출한다.",
+        holder=institute("KICT"),
+    )
+    embed_all()
+    monkeypatch.setattr(services, "SEMANTIC_POOL", 0)
+    need = "물이 새는 곳을 찾고 싶어요"
+    result = selectors.techbank_search(query=need, kinds=[TECHNOLOGY])
+    assert {"누수", "누설"} <= set(result.lexical_tokens)
+    assert ("technology", pipe.pk) in ids(result)  # ordered then by the (random) fake cosine
+    monkeypatch.setattr(services, "EXPAND_EVERYDAY", False)
+    result = selectors.techbank_search(query=need, kinds=[TECHNOLOGY])
+    assert ("technology", pipe.pk) not in ids(result)
 
 
 def test_need_phrasing_words_leave_the_lexical_query_only_when_others_remain():

@@ -28,7 +28,9 @@ _FILTER_KEY = re.compile(r"^[a-z_]{1,30}$")
 Filters = dict[str, list[str]]
 # "and" (every term), "or" (any term) or ("pool", required terms): any of the required terms,
 # scored on all of them
-Mode = str | tuple[str, tuple[str, ...]]
+# "and", "or", ("pool", any_of) or ("pool", any_of, all_of): the documents with any term of
+# ``any_of`` (or with every term of ``all_of``), scored on all the query's terms.
+Mode = str | tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str, ...]]
 
 # A document whose whole title is the query (same morphemes, same order) ranks above any
 # document that merely mentions the words often: "협동조합" finds the one named 협동조합 first.
@@ -44,6 +46,12 @@ class Match:
 
 
 _TOKEN = re.compile(r"^[\w.]+$")
+
+
+def _title_key(tokens: tuple[str, ...], title: str | None) -> str:
+    """What a document's ``title_tokens`` must equal to be pinned first (EXACT_TITLE_BONUS):
+    the query's tokens, unless the caller searches other tokens than the query's own."""
+    return " ".join(tokens) if title is None else title
 
 
 def _usable(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -89,9 +97,12 @@ class SQLiteBackend(_Backend):
 
     def _where(self, tokens: tuple[str, ...], mode: Mode, kinds, filters: Filters):
         if isinstance(mode, tuple):
-            # ("pool", required): documents with any required term, scored on every term
-            # (bm25 sums over every phrase of the query, wherever it sits in the expression)
-            match = f"({self._match(mode[1], ' OR ')}) AND ({self._match(tokens, ' OR ')})"
+            # ("pool", any_of[, all_of]): see Mode; scored on every term (bm25 sums over
+            # every phrase of the query, wherever it sits in the expression)
+            gate = [f"({self._match(mode[1], ' OR ')})"] if mode[1] else []
+            if len(mode) > 2:
+                gate.append(f"({self._match(mode[2], ' AND ')})")
+            match = f"({' OR '.join(gate)}) AND ({self._match(tokens, ' OR ')})"
         else:
             match = self._match(tokens, " AND " if mode == "and" else " OR ")
         where, params = self._filter_where(kinds, filters)
@@ -141,7 +152,7 @@ class SQLiteBackend(_Backend):
                 out[token] = int(cur.fetchone()[0])
         return out
 
-    def search(self, tokens, mode, kinds, filters, limit, offset):
+    def search(self, tokens, mode, kinds, filters, limit, offset, title=None):
         where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
             # the total comes with the page (one full-text evaluation, not two)
@@ -152,7 +163,7 @@ class SQLiteBackend(_Backend):
                 f"-bm25(search_fts, 5.0, 1.0) "
                 f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
                 f"FROM {self.FROM} WHERE {where}) ORDER BY score DESC, id LIMIT %s OFFSET %s",
-                [" ".join(tokens), *params, limit, offset],
+                [_title_key(tokens, title), *params, limit, offset],
             )
             rows = cur.fetchall()
             if rows:
@@ -162,14 +173,14 @@ class SQLiteBackend(_Backend):
                 total = cur.fetchone()[0]
         return total, [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
 
-    def top(self, tokens, mode, kinds, filters, limit) -> list[Match]:
+    def top(self, tokens, mode, kinds, filters, limit, title=None) -> list[Match]:
         """The ``limit`` best matches, without a total: ranked inside the full-text index
         first (over-fetched 4×, then joined and filtered), which skips joining every match to
         its document — half the time of ``search`` for a broad query. Falls back to ``search``
         when the filters leave fewer than ``limit``."""
         where, params = self._filter_where(kinds, filters)
         match_where, match_params = self._where(tokens, mode, (), {})
-        args: list[Any] = [" ".join(tokens), *match_params, limit * 4, *params, limit]
+        args: list[Any] = [_title_key(tokens, title), *match_params, limit * 4, *params, limit]
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT d.id, d.kind, d.object_id, s.score "  # noqa: S608
@@ -182,7 +193,7 @@ class SQLiteBackend(_Backend):
             )
             rows = cur.fetchall()
         if len(rows) < limit:
-            return self.search(tokens, mode, kinds, filters, limit, 0)[1]
+            return self.search(tokens, mode, kinds, filters, limit, 0, title)[1]
         return [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     def count(self, tokens, mode, kinds, filters, cap) -> int:
@@ -280,10 +291,15 @@ def _count_facets(rows, keys) -> dict[str, list[tuple[str, int]]]:
 
 class PostgresBackend(_Backend):
     def _tsquery(self, tokens, mode) -> tuple[str, list[object]]:
-        if isinstance(mode, tuple):  # ("pool", required): see SQLiteBackend._where
-            required, required_params = self._tsquery(mode[1], "or")
+        if isinstance(mode, tuple):  # ("pool", any_of[, all_of]): see Mode
+            gate, params = [], []
+            for part, joiner in ((mode[1], "or"), (mode[2] if len(mode) > 2 else (), "and")):
+                if part:
+                    query, query_params = self._tsquery(part, joiner)
+                    gate.append(query)
+                    params.extend(query_params)
             every, every_params = self._tsquery(tokens, "or")
-            return f"({required} && {every})", [*required_params, *every_params]
+            return f"(({' || '.join(gate)}) && {every})", [*params, *every_params]
         joiner = " && " if mode == "and" else " || "
         parts: list[str] = []
         params: list[object] = []
@@ -347,7 +363,7 @@ class PostgresBackend(_Backend):
         common = _pg_common_lexemes()
         return {token: common.get(token, 0) for token in _usable(tokens)}
 
-    def search(self, tokens, mode, kinds, filters, limit, offset):
+    def search(self, tokens, mode, kinds, filters, limit, offset, title=None):
         tsquery, tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
             cur.execute(
@@ -356,7 +372,7 @@ class PostgresBackend(_Backend):
                 "count(*) OVER () "
                 f"FROM search_searchdocument d WHERE {where} "
                 "ORDER BY score DESC, d.id LIMIT %s OFFSET %s",
-                [*tsquery_params, " ".join(tokens), *params, limit, offset],
+                [*tsquery_params, _title_key(tokens, title), *params, limit, offset],
             )
             rows = cur.fetchall()
             if rows:
@@ -376,10 +392,10 @@ class PostgresBackend(_Backend):
     # SQLite needs no sample: FTS5 ranks from the index itself.
     RANK_SAMPLE = 1000
 
-    def top(self, tokens, mode, kinds, filters, limit) -> list[Match]:
+    def top(self, tokens, mode, kinds, filters, limit, title=None) -> list[Match]:
         """The ``limit`` best matches, without a total."""
         tsquery, tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
-        title = " ".join(tokens)
+        title = _title_key(tokens, title)
         usable = _usable(tokens)
         if usable and set(usable) <= self.whole_words:
             rows_from = (

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils.safestring import SafeString
 
-from . import registry
+from . import lexicon, registry
 from .analysis import analyze_many, analyze_query
 from .backends import EXACT_TITLE_BONUS, Match, _check_keys, backend
 from .highlight import snippet
@@ -32,6 +32,9 @@ RERANK_DEPTH = 200
 # A term in more documents than this does not by itself make a document a lexical candidate
 # of the hybrid ranking (see ``_pool_mode``): collections this small are never pruned.
 FREQUENT_DOCS = 2000
+# The hybrid ranking's lexical half also searches the technical terms of the everyday phrases
+# in the query (``lexicon``: 물이 새다 → 누수, 누설).
+EXPAND_EVERYDAY = True
 # Facets are counted over at most this many matches (see ``_facets``).
 FACET_SAMPLE = 1000
 # The hybrid ranking counts its lexical matches up to this many (``total_exact``).
@@ -266,22 +269,31 @@ def _identifiers_only(tokens: tuple[str, ...]) -> bool:
     return all(any(ch.isdigit() for ch in t) for t in tokens)
 
 
-def _pool_mode(engine, tokens: tuple[str, ...], kinds, filters):
-    """Which documents the lexical half ranks. Any term, unless a term is frequent (in more
-    than ``FREQUENT_DOCS`` documents): ranking every document that merely mentions ``센서`` or
-    ``물`` costs 100+ ms at 100,000 documents and puts nothing on top that the rarer terms
-    and the embedding do not find. Then: documents with any rarer term (scored on all
-    terms); if every term is frequent, documents with all of them (``_hybrid_lexical`` falls back to
-    any of them when none has all)."""
-    frequencies = engine.document_frequencies(tokens, cap=FREQUENT_DOCS)
+def _pool_mode(engine, own: tuple[str, ...], kinds, filters, added: tuple[str, ...] = ()):
+    """Which documents the lexical half ranks, and which ``added`` terms (the lexicon's) it
+    searches too. Returns (mode, added terms kept); documents are scored on every term.
+
+    Any term, unless a term is frequent (in more than ``FREQUENT_DOCS`` documents): ranking
+    every document that merely mentions ``센서`` or ``물`` costs 100+ ms at 100,000 documents
+    and puts nothing on top that the rarer terms and the embedding do not find. Then:
+    documents with any rarer term; if every term of the query's ``own`` is frequent, documents
+    with all of them (``_hybrid_lexical`` falls back to any of them when none has all).
+    An added term widens the pool and never narrows it (it is never required, and a query's
+    own words are never made optional by it); a frequent added term is left out — it would
+    cost what a frequent own term costs and tell little."""
+    frequencies = engine.document_frequencies(own + added, cap=FREQUENT_DOCS)
     frequent = {t for t, n in frequencies.items() if n > FREQUENT_DOCS}
     engine.whole_words = frozenset(frequent)
+    added = tuple(t for t in added if t not in frequent)
     if not frequent:
-        return "or"
-    rare = tuple(t for t in tokens if t not in frequent)
-    if rare:
-        return ("pool", rare)
-    return "and" if len(tokens) > 1 else "or"
+        return "or", added
+    rare = tuple(t for t in own + added if t not in frequent)
+    if any(t not in frequent for t in own):
+        return ("pool", rare), added
+    if not added:
+        return ("and" if len(own) > 1 else "or"), added
+    # every own term is frequent: documents with all of them, or with an added term
+    return ("pool", added, own), added
 
 
 def _semantic_want(filters) -> int:
@@ -296,16 +308,23 @@ def _hybrid_lexical(result, engine, semantic, kinds, filters, limit, offset, *, 
     is the lexical matches. When they fill the pool and ``count`` is False they are left
     uncounted (``total_exact`` False): the caller counts them with the facets."""
     tokens = result.tokens
+    # the embedding reads the query as written: the lexicon's words appended to it made the
+    # two rankings agree more and the fusion worse (judged sets: 0.891 → 0.866, 0.854 → 0.844)
     embedding = semantic.begin(result.query)
-    lexical_tokens = semantic.lexical_terms(tokens)
-    result.lexical_tokens = lexical_tokens
-    depth = max(LEXICAL_POOL, offset + limit)
-    mode = _pool_mode(engine, lexical_tokens, kinds, filters)
+    added = lexicon.expansion(result.query) if EXPAND_EVERYDAY else ()
+    own = semantic.lexical_terms(tokens)
+    mode, added = _pool_mode(engine, own, kinds, filters, tuple(t for t in added if t not in own))
     result.lexical_mode = mode
-    lexical = engine.top(lexical_tokens, mode, kinds, filters, depth)
-    if mode == "and" and not lexical:
-        mode = result.lexical_mode = "or"
-        lexical = engine.top(lexical_tokens, mode, kinds, filters, depth)
+    lexical_tokens = result.lexical_tokens = own + added
+    depth = max(LEXICAL_POOL, offset + limit)
+    # a document whose whole title is the query (need words and all) is pinned first
+    title = " ".join(tokens)
+    lexical = engine.top(lexical_tokens, mode, kinds, filters, depth, title)
+    all_of = mode[2] if isinstance(mode, tuple) and len(mode) > 2 else ()
+    if not lexical and (mode == "and" or len(all_of) > 1):
+        # no document has all of the query's own (frequent) words: any of them
+        mode = result.lexical_mode = "or" if mode == "and" else ("pool", mode[1] + own)
+        lexical = engine.top(lexical_tokens, mode, kinds, filters, depth, title)
     if len(lexical) < depth:
         total = len(lexical)
     elif count:
