@@ -288,26 +288,6 @@ def test_a_frequent_term_is_matched_whole_a_rare_one_also_as_a_prefix(monkeypatc
         assert engine.whole_words == frozenset({"공정"})
 
 
-def test_a_pool_of_all_own_words_or_any_added_word():
-    """("pool", any_of, all_of): the documents with every word of ``all_of`` or any word of
-    ``any_of`` — the hybrid search's pool for a query of frequent words that the lexicon
-    widened — scored on all the terms, on both backends."""
-    from dure.search.backends import backend
-
-    put(1, "배관 점검 장치", "")
-    put(2, "배관 세척", "")  # one own word only
-    put(3, "누수 탐지", "")  # the added word only
-    put(4, "점검 일정", "")
-    put(5, "배관 점검 누수 장치", "")  # everything
-    engine = backend()
-    tokens = ("배관", "점검", "누수")
-    found = engine.top(tokens, ("pool", ("누수",), ("배관", "점검")), [DOC], {}, 10)
-    assert [m.object_id for m in found][0] == 5
-    assert {m.object_id for m in found} == {1, 3, 5}
-    assert engine.count(tokens, ("pool", (), ("배관", "점검")), [DOC], {}, 100) == 2
-    assert engine.count(tokens, ("pool", ("누수",)), [DOC], {}, 100) == 2
-
-
 def test_postgres_ranks_a_sample_of_a_query_of_frequent_terms_and_the_exact_title(monkeypatch):
     from dure.search.backends import PostgresBackend, backend
 

@@ -28,9 +28,7 @@ _FILTER_KEY = re.compile(r"^[a-z_]{1,30}$")
 Filters = dict[str, list[str]]
 # "and" (every term), "or" (any term) or ("pool", required terms): any of the required terms,
 # scored on all of them
-# "and", "or", ("pool", any_of) or ("pool", any_of, all_of): the documents with any term of
-# ``any_of`` (or with every term of ``all_of``), scored on all the query's terms.
-Mode = str | tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str, ...]]
+Mode = str | tuple[str, tuple[str, ...]]
 
 # A document whose whole title is the query (same morphemes, same order) ranks above any
 # document that merely mentions the words often: "협동조합" finds the one named 협동조합 first.
@@ -97,12 +95,9 @@ class SQLiteBackend(_Backend):
 
     def _where(self, tokens: tuple[str, ...], mode: Mode, kinds, filters: Filters):
         if isinstance(mode, tuple):
-            # ("pool", any_of[, all_of]): see Mode; scored on every term (bm25 sums over
-            # every phrase of the query, wherever it sits in the expression)
-            gate = [f"({self._match(mode[1], ' OR ')})"] if mode[1] else []
-            if len(mode) > 2:
-                gate.append(f"({self._match(mode[2], ' AND ')})")
-            match = f"({' OR '.join(gate)}) AND ({self._match(tokens, ' OR ')})"
+            # ("pool", required): documents with any required term, scored on every term
+            # (bm25 sums over every phrase of the query, wherever it sits in the expression)
+            match = f"({self._match(mode[1], ' OR ')}) AND ({self._match(tokens, ' OR ')})"
         else:
             match = self._match(tokens, " AND " if mode == "and" else " OR ")
         where, params = self._filter_where(kinds, filters)
@@ -291,15 +286,10 @@ def _count_facets(rows, keys) -> dict[str, list[tuple[str, int]]]:
 
 class PostgresBackend(_Backend):
     def _tsquery(self, tokens, mode) -> tuple[str, list[object]]:
-        if isinstance(mode, tuple):  # ("pool", any_of[, all_of]): see Mode
-            gate, params = [], []
-            for part, joiner in ((mode[1], "or"), (mode[2] if len(mode) > 2 else (), "and")):
-                if part:
-                    query, query_params = self._tsquery(part, joiner)
-                    gate.append(query)
-                    params.extend(query_params)
+        if isinstance(mode, tuple):  # ("pool", required): see SQLiteBackend._where
+            required, required_params = self._tsquery(mode[1], "or")
             every, every_params = self._tsquery(tokens, "or")
-            return f"(({' || '.join(gate)}) && {every})", [*params, *every_params]
+            return f"({required} && {every})", [*required_params, *every_params]
         joiner = " && " if mode == "and" else " || "
         parts: list[str] = []
         params: list[object] = []

@@ -278,22 +278,20 @@ def _pool_mode(engine, own: tuple[str, ...], kinds, filters, added: tuple[str, .
     and puts nothing on top that the rarer terms and the embedding do not find. Then:
     documents with any rarer term; if every term of the query's ``own`` is frequent, documents
     with all of them (``_hybrid_lexical`` falls back to any of them when none has all).
-    An added term widens the pool and never narrows it (it is never required, and a query's
-    own words are never made optional by it); a frequent added term is left out — it would
-    cost what a frequent own term costs and tell little."""
+    An added term is only searched beside a rarer word of the query's own (it then widens
+    the pool: it is never required): a query of frequent words only is a technical query
+    ("금속 3D 프린팅"), not an everyday one, and ranking its thousands of matches on more terms
+    cost PostgreSQL 40–60 ms. A frequent added term is left out too."""
     frequencies = engine.document_frequencies(own + added, cap=FREQUENT_DOCS)
     frequent = {t for t, n in frequencies.items() if n > FREQUENT_DOCS}
-    engine.whole_words = frozenset(frequent)
+    # an added term is a chosen technical word: matched whole, without its prefix expansion
     added = tuple(t for t in added if t not in frequent)
+    engine.whole_words = frozenset(frequent) | frozenset(added)
     if not frequent:
         return "or", added
-    rare = tuple(t for t in own + added if t not in frequent)
-    if any(t not in frequent for t in own):
-        return ("pool", rare), added
-    if not added:
-        return ("and" if len(own) > 1 else "or"), added
-    # every own term is frequent: documents with all of them, or with an added term
-    return ("pool", added, own), added
+    if all(t in frequent for t in own):
+        return ("and" if len(own) > 1 else "or"), ()
+    return ("pool", tuple(t for t in own + added if t not in frequent)), added
 
 
 def _semantic_want(filters) -> int:
@@ -320,10 +318,8 @@ def _hybrid_lexical(result, engine, semantic, kinds, filters, limit, offset, *, 
     # a document whose whole title is the query (need words and all) is pinned first
     title = " ".join(tokens)
     lexical = engine.top(lexical_tokens, mode, kinds, filters, depth, title)
-    all_of = mode[2] if isinstance(mode, tuple) and len(mode) > 2 else ()
-    if not lexical and (mode == "and" or len(all_of) > 1):
-        # no document has all of the query's own (frequent) words: any of them
-        mode = result.lexical_mode = "or" if mode == "and" else ("pool", mode[1] + own)
+    if mode == "and" and not lexical:
+        mode = result.lexical_mode = "or"
         lexical = engine.top(lexical_tokens, mode, kinds, filters, depth, title)
     if len(lexical) < depth:
         total = len(lexical)
