@@ -248,8 +248,8 @@ SME_QUERIES = [
 ]  # fmt: skip
 
 
-# Needs in everyday words, longer than the rest: the everyday-phrase lexicon adds the most
-# search terms to these (up to 16), the costliest queries for the lexical half.
+# Needs in everyday words, sentence-long: the everyday-phrase lexicon adds search terms to these
+# (up to 16), and their e5 embedding (19–31 ms) makes them the slowest queries of the set.
 EVERYDAY_NEEDS = [
     "겨울에 비닐하우스 난방비가 너무 많이 나와서 전기세를 아끼고 싶어요",
     "공장 바닥이 미끄러워서 직원들이 자꾸 넘어져요", "창고가 눅눅해서 곰팡이가 피고 냄새가 나요",

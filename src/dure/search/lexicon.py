@@ -16,9 +16,9 @@ words is in the query — a noun of two or more syllables also when a query word
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import product
 from pathlib import Path
 
 from .analysis import MAX_QUERY_CHARS, analyze_many, kiwi
@@ -58,7 +58,7 @@ def _analyse(text: str, tokens=None) -> _Query:
     for token in kiwi().tokenize(text) if tokens is None else tokens:
         word_class = WORD_CLASS.get(token.tag.split("-")[0])
         if word_class:
-            at = max((i for i, s in enumerate(starts) if s <= token.start), default=0)
+            at = max(bisect_right(starts, token.start) - 1, 0)  # the 어절 it starts in
             words.setdefault((token.form.lower(), word_class), []).append(at)
             if eojeols and not heads[at]:
                 heads[at] = token.form.lower()
@@ -127,32 +127,32 @@ def _positions(word: tuple[str, str], query: _Query) -> list[int]:
 
 
 def _matches(entry: Entry, query: _Query) -> bool:
+    """Every word of the entry within one window of ``MAX_SPAN`` 어절 of the query."""
     positions = []
     for word in entry.words:
         found = _positions(word, query)
         if not found:
             return False
         positions.append(found)
-    # queries are short and phrases have a few words: every choice of positions is cheap
-    return any(max(c) - min(c) < MAX_SPAN for c in product(*positions))
+    # a window starting at each occurrence: linear in the query, whatever it repeats
+    return any(
+        all(any(start <= p < start + MAX_SPAN for p in found) for found in positions)
+        for start in {p for found in positions for p in found}
+    )
 
 
 @lru_cache(maxsize=2048)
-def _found(query: str) -> tuple[_Query, tuple[Entry, ...]]:
-    analysed = _analyse((query or "")[:MAX_QUERY_CHARS])
-    if not analysed.words:
-        return analysed, ()
-    return analysed, tuple(e for e in entries() if _matches(e, analysed))
-
-
 def expansion(query: str) -> tuple[str, ...]:
     """Index terms the everyday phrases in ``query`` stand for, in lexicon order, without the
     query's own words."""
-    analysed, found = _found(query)
+    analysed = _analyse((query or "")[:MAX_QUERY_CHARS])
+    if not analysed.words:
+        return ()
     own = {form for form, _ in analysed.words}
     out: dict[str, None] = {}
-    for entry in found:
-        for term in entry.terms:
-            if term not in own:
-                out.setdefault(term, None)
+    for entry in entries():
+        if _matches(entry, analysed):
+            for term in entry.terms:
+                if term not in own:
+                    out.setdefault(term, None)
     return tuple(out)[:MAX_TERMS]
