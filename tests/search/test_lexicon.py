@@ -77,3 +77,25 @@ def test_parse_skips_comments_and_reads_classes():
     assert [e.terms for e in entries] == [("누수", "누설"), ("차량",)]
     assert entries[0].words == (("물", "N"), ("새", "V"))
     assert entries[1].words == (("차", "N"),)
+
+
+def test_the_first_word_index_finds_every_entry_a_full_scan_finds():
+    """``expansion`` checks only the entries whose first word the query holds (as a word or
+    as the start of a 어절): on each phrase of the file and on sentences around them, the same
+    entries as checking all of them."""
+    every = lexicon.entries()
+    with lexicon.LEXICON_FILE.open(encoding="utf-8") as fh:
+        phrases = [line.partition("=")[0] for line in fh if "=" in line and line[0] != "#"]
+    texts = phrases + [
+        f"우리 공장은 {a}고 {b} 문제도 있어요"
+        for a, b in zip(phrases[:-7], phrases[7:], strict=True)
+    ]
+    scanned = 0
+    for text in texts:
+        query = lexicon._analyse(text)
+        full = [n for n, entry in enumerate(every) if lexicon._matches(entry, query)]
+        indexed = [n for n in lexicon._candidates(query) if lexicon._matches(every[n], query)]
+        assert indexed == full, text
+        scanned += bool(full)
+    assert scanned >= len(phrases)  # each phrase matches at least its own entry
+    assert len(lexicon._candidates(lexicon._analyse("물이 새요"))) < len(every) / 20

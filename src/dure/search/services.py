@@ -216,7 +216,8 @@ def search(
 
 
 def _hits(matches, tokens: tuple[str, ...]) -> list[Hit]:
-    docs = SearchDocument.objects.in_bulk([m.document_id for m in matches])
+    # the columns shown, not the analysed text and tsvector (twice the row)
+    docs = SearchDocument.objects.only("title", "body").in_bulk([m.document_id for m in matches])
     return [
         Hit(
             kind=m.kind,
