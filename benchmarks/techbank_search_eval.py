@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/techbank_search_eval.py --product   # + the product's search
     .venv/bin/python benchmarks/techbank_search_eval.py --distractors 2000 --product
     .venv/bin/python benchmarks/techbank_search_eval.py --set heldout --product
+    .venv/bin/python benchmarks/techbank_search_eval.py --product \
+        --database-url postgres://postgres@127.0.0.1:5432/dure_bench_eval
 
 The set (``benchmarks/data/techbank-judged/``): ``records.tsv`` — 130 patent records written
 like KIPRIS entries (Korean title with the English title in brackets, an abstract, an IPC
@@ -30,7 +32,9 @@ Methods:
 - ``product`` (``--product``): ``dure.techbank.selectors.search_rows`` on a scratch SQLite
   database holding only these records, embedded as ``dure import`` does (slow: migrations and
   130 passages); ``--lexical-product``: the same without vectors (lexical ranking only);
-  ``product-no-lexicon``: the product without the everyday-phrase lexicon.
+  ``product-no-lexicon``: the product without the everyday-phrase lexicon. With
+  ``--database-url postgres://…/dure_bench_…`` the product runs on that PostgreSQL database
+  instead (created and dropped; its lexical half ranks with ``ts_rank`` there, not FTS5's bm25).
 
 ``--distractors N`` adds N generated patent records (``techbank_bench.technology_row``: the
 same vocabulary of fields, materials and effects, unjudged = 0) to the collection. 130 records
@@ -164,12 +168,16 @@ def product_rankings(
     queries: list[dict],
     lexical_only: bool = False,
     known: dict[str, np.ndarray] | None = None,
+    database_url: str = "",
 ) -> dict[str, dict[str, list[str]]]:
-    """The product's search over these records only, on a scratch SQLite database.
+    """The product's search over these records only, on a scratch SQLite database (or the
+    PostgreSQL database ``database_url``, which must be new to the caller: it is recreated).
     ``known``: passage vectors already computed, by text (the rest are embedded)."""
     work = tempfile.mkdtemp(prefix="dure-eval-")
     os.environ["DURE_VAR_DIR"] = work
     os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
     import django
     from django.core.management import call_command
@@ -218,6 +226,9 @@ def product_rankings(
             )
             out.setdefault(method, {})[q["id"]] = [by_pk[r.id] for r in rows]
     services.EXPAND_EVERYDAY = True
+    from django.db import connections
+
+    connections.close_all()  # before the caller drops a PostgreSQL database
     return out
 
 
@@ -242,6 +253,12 @@ def main() -> None:
         choices=("dev", "heldout"),
         default="dev",
         help="dev: the queries tuned on; heldout: queries written afterwards, 80 more records",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        metavar="URL",
+        help="with --product: run it on this PostgreSQL database (dure_bench_*: recreated, dropped)",
     )
     args = parser.parse_args()
     records, queries = load(args.set)
@@ -291,9 +308,24 @@ def main() -> None:
             record(f"hybrid-{alpha}", q["id"], ranked(fused, ids, False), q["judged"])
     if args.product:
         texts = [semantic.passage_text(r["title"], r["abstract"]) for r in records]
-        rankings = product_rankings(
-            records, queries, args.lexical_product, known=dict(zip(texts, passages, strict=True))
-        )
+        database = None
+        if args.database_url:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            import techbank_bench
+
+            database = techbank_bench.Postgres(args.database_url)
+            database.create()
+        try:
+            rankings = product_rankings(
+                records,
+                queries,
+                args.lexical_product,
+                known=dict(zip(texts, passages, strict=True)),
+                database_url=args.database_url,
+            )
+        finally:
+            if database:
+                database.drop()
         for method, by_query in rankings.items():
             for qid, ranking in by_query.items():
                 judged = next(q["judged"] for q in queries if q["id"] == qid)

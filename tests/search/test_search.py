@@ -1,6 +1,6 @@
 """The Korean search foundation (dure.search.services) and the directory search built on it.
 
-Runs on SQLite (FTS5, bm25) and PostgreSQL (tsvector, ts_rank_cd): the behaviour must be the
+Runs on SQLite (FTS5, bm25) and PostgreSQL (tsvector, ts_rank): the behaviour must be the
 same on both.
 """
 

@@ -200,6 +200,15 @@ def test_nearest_by_binary_codes_agrees_with_the_exact_scan(monkeypatch):
     assert len(set(found.tolist()) & set(exact.tolist())) >= 8
 
 
+@pytest.mark.parametrize("k", [1, 37, 500, 999])
+def test_the_closest_rows_by_hamming_distance_are_the_k_smallest_ties_in_row_order(k):
+    rng = np.random.default_rng(k)
+    distance = rng.binomial(semantic.DIM, 0.5, 1000).astype(np.uint16)  # many equal values
+    rows = semantic._closest(distance, k)
+    assert len(rows) == k
+    assert sorted(rows.tolist()) == sorted(np.argsort(distance, kind="stable")[:k].tolist())
+
+
 def test_import_embeds_the_file_rows_or_says_to_run_techbank_embed(tmp_path, fake_e5, monkeypatch):
     from .test_importers import ROWS, write_csv
 

@@ -1,4 +1,4 @@
-"""Full-text matching in the database: SQLite FTS5 (bm25) or PostgreSQL tsvector (ts_rank_cd).
+"""Full-text matching in the database: SQLite FTS5 (bm25) or PostgreSQL tsvector (ts_rank).
 
 Both take already-analysed query tokens and are injection-proof: tokens are quoted as FTS5
 strings or passed as parameters to ``plainto_tsquery``/``to_tsquery`` (and only tokens made of
@@ -285,6 +285,11 @@ def _count_facets(rows, keys) -> dict[str, list[tuple[str, int]]]:
 
 
 class PostgresBackend(_Backend):
+    # Ranked with ts_rank (term frequency, title weight A over body B, length-normalised), not
+    # ts_rank_cd: cover density walks every position of every query term in the document, 11 µs
+    # a row with prefix terms against 3 µs — a third of a search's time at 100,000 documents —
+    # and ranked no better (judged sets, the product on PostgreSQL: 0.868 → 0.878 and
+    # 0.852 → 0.853 nDCG@10).
     def _tsquery(self, tokens, mode) -> tuple[str, list[object]]:
         if isinstance(mode, tuple):  # ("pool", required): see SQLiteBackend._where
             required, required_params = self._tsquery(mode[1], "or")
@@ -372,7 +377,7 @@ class PostgresBackend(_Backend):
         tsquery, tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT d.id, d.kind, d.object_id, ts_rank_cd(d.tsv, {tsquery}, 1) "  # noqa: S608
+                f"SELECT d.id, d.kind, d.object_id, ts_rank(d.tsv, {tsquery}, 1) "  # noqa: S608
                 f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score, "
                 "count(*) OVER () "
                 f"FROM search_searchdocument d WHERE {where} "
@@ -413,7 +418,7 @@ class PostgresBackend(_Backend):
             rows_from, rows_params = f"search_searchdocument d WHERE {where}", params
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT d.id, d.kind, d.object_id, ts_rank_cd(d.tsv, {tsquery}, 1) "  # noqa: S608
+                f"SELECT d.id, d.kind, d.object_id, ts_rank(d.tsv, {tsquery}, 1) "  # noqa: S608
                 f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
                 f"FROM {rows_from} ORDER BY score DESC, d.id LIMIT %s",
                 [*tsquery_params, title, *rows_params, limit],

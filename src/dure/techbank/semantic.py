@@ -353,9 +353,7 @@ class _KindVectors:
             distance = np.bitwise_count(self.bits[0] ^ code[0]).astype(np.uint16)
             for word, query_word in zip(self.bits[1:], code[1:], strict=True):
                 distance += np.bitwise_count(word ^ query_word)
-            rows = np.argpartition(distance, max(MIN_RESCORED, want * OVERSAMPLE))[
-                : max(MIN_RESCORED, want * OVERSAMPLE)
-            ]
+            rows = _closest(distance, max(MIN_RESCORED, want * OVERSAMPLE))
         cos = self.cosine_at(rows, query)
         best = np.argsort(-cos, kind="stable")[:want]
         return self.object_ids[rows[best]], cos[best]
@@ -369,6 +367,18 @@ class _KindVectors:
         found = self.object_ids[at] == wanted
         rows = at[found]
         return dict(zip(wanted[found].tolist(), self.cosine_at(rows, query).tolist(), strict=True))
+
+
+def _closest(distance: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the ``k`` smallest distances (ties at the cut in row order). The distances are
+    small integers (0–384): counted per value, every row under the cut value taken and the
+    first rows at it — 0.3 ms for 100,000 where ``argpartition`` took 1.2 ms, slowed by the
+    many equal values."""
+    at_most = np.cumsum(np.bincount(distance, minlength=DIM + 1))
+    cut = int(np.searchsorted(at_most, k))
+    below = np.flatnonzero(distance < cut)
+    at_cut = np.flatnonzero(distance == cut)[: k - len(below)]
+    return np.concatenate([below, at_cut])
 
 
 _store: dict[str, _KindVectors] = {}
