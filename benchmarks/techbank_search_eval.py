@@ -34,7 +34,7 @@ Methods:
   130 passages); ``--lexical-product``: the same without vectors (lexical ranking only);
   ``product-no-lexicon``: the product without the everyday-phrase lexicon. With
   ``--database-url postgres://…/dure_bench_…`` the product runs on that PostgreSQL database
-  instead (created and dropped; its lexical half ranks with ``ts_rank`` there, not FTS5's bm25).
+  instead (created and dropped; its lexical half ranks with ``ts_rank`` × IDF there, not FTS5's bm25).
 
 ``--distractors N`` adds N generated patent records (``techbank_bench.technology_row``: the
 same vocabulary of fields, materials and effects, unjudged = 0) to the collection. 130 records
@@ -205,6 +205,9 @@ def product_rankings(
         )
         by_pk[tech.pk] = r["id"]
     index_bulk(TECHNOLOGY, Technology.objects.select_related("holder"))
+    from dure.search.backends import backend
+
+    backend().refresh_statistics()  # as `dure import` does after a file
     if not lexical_only:
         from dure.techbank import semantic
 

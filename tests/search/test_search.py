@@ -306,6 +306,21 @@ def test_postgres_ranks_a_sample_of_a_query_of_frequent_terms_and_the_exact_titl
     assert sampled[0].object_id == 6
 
 
+def test_a_rare_term_weighs_more_than_a_frequent_one():
+    """BM25's inverse document frequency on both backends (PostgreSQL: each term's ts_rank
+    times its IDF from the planner's statistics): the one document about 누수 beats those
+    that say 장치 in their title, though a title weighs more than a body."""
+    from dure.search.backends import backend
+
+    for n in range(2, 42):
+        put(n, f"장치 {n}호", f"일반 장치 {n}번 모델입니다.")
+    put(1, "모델", "배관 누수를 알리는 모델입니다.")
+    backend().refresh_statistics()  # what an import does after loading a file
+    result = search(query="누수 장치", kinds=[DOC], limit=3)
+    assert result.relaxed  # no document has both: any of them, ranked
+    assert titles(result)[0] == "모델"
+
+
 def test_filter_keys_cannot_inject_sql():
     with pytest.raises(ValueError):
         search(query="용접", filters={"x') OR 1=1 --": "a"})
