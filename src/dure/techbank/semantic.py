@@ -325,7 +325,7 @@ def remove_stale() -> int:
 # bits (XOR + popcount, under a millisecond for 100,000 where a float32 scan costs ~30 ms and
 # 154 MB), then scores the OVERSAMPLE closest by Hamming distance exactly with the int8 code.
 # The bits are stored word by word (six arrays of n words, not n rows of six): the distance is
-# then six whole-array XOR + popcount + add (0.5 ms for 100,000) instead of a per-row sum over
+# then six whole-array XOR + popcount + add (0.7 ms for 100,000) instead of a per-row sum over
 # six words (3.5 ms, most of it numpy's reduction over a short axis).
 OVERSAMPLE = 20
 MIN_RESCORED = 1000
