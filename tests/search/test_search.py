@@ -1,6 +1,6 @@
 """The Korean search foundation (dure.search.services) and the directory search built on it.
 
-Runs on SQLite (FTS5, bm25) and PostgreSQL (tsvector, ts_rank): the behaviour must be the
+Runs on SQLite (FTS5, bm25) and PostgreSQL (tsvector, ts_rank × IDF): the behaviour must be the
 same on both.
 """
 
@@ -306,12 +306,15 @@ def test_postgres_ranks_a_sample_of_a_query_of_frequent_terms_and_the_exact_titl
     assert sampled[0].object_id == 6
 
 
-def test_a_rare_term_weighs_more_than_a_frequent_one():
+def test_a_rare_term_weighs_more_than_a_frequent_one(monkeypatch):
     """BM25's inverse document frequency on both backends (PostgreSQL: each term's ts_rank
     times its IDF from the planner's statistics): the one document about 누수 beats those
     that say 장치 in their title, though a title weighs more than a body."""
+    from dure.search import backends
     from dure.search.backends import backend
 
+    # the statistics read here are rolled back with the test: not kept for the next tests
+    monkeypatch.setattr(backends, "_pg_stats", (0.0, {}, 0))
     for n in range(2, 42):
         put(n, f"장치 {n}호", f"일반 장치 {n}번 모델입니다.")
     put(1, "모델", "배관 누수를 알리는 모델입니다.")
