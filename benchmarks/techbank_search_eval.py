@@ -205,9 +205,9 @@ def product_rankings(
         )
         by_pk[tech.pk] = r["id"]
     index_bulk(TECHNOLOGY, Technology.objects.select_related("holder"))
-    from dure.search.backends import backend
+    from dure.search.services import _refresh_statistics
 
-    backend().refresh_statistics()  # as `dure import` does after a file
+    _refresh_statistics()  # as `dure import` does after a file
     if not lexical_only:
         from dure.techbank import semantic
 

@@ -117,8 +117,28 @@ class SQLiteBackend(_Backend):
         return where, params
 
     def documents_of(self, objects, filters: Filters) -> list[Match]:
-        """The documents of ``objects`` ({kind: [object id, …]}) that pass ``filters``."""
-        return _documents_of(self._filter_where, objects, filters)
+        """The documents of ``objects`` ({kind: [object id, …]}) that pass ``filters``: one
+        query per 900 objects (SQLite's limit of parameters) for every kind."""
+        pairs = [(kind, int(i)) for kind, ids in objects.items() for i in ids]
+        where, params = self._filter_where([], filters)
+        out: list[Match] = []
+        with connection.cursor() as cur:
+            for start in range(0, len(pairs), 900):
+                chunk = pairs[start : start + 900]
+                by_kind: dict[str, list[int]] = {}
+                for kind, object_id in chunk:
+                    by_kind.setdefault(kind, []).append(object_id)
+                objects_where = " OR ".join(
+                    f"(d.kind = %s AND d.object_id IN ({', '.join(['%s'] * len(ids))}))"
+                    for ids in by_kind.values()
+                )
+                cur.execute(
+                    "SELECT d.id, d.kind, d.object_id FROM search_searchdocument d "  # noqa: S608
+                    f"WHERE ({objects_where})" + "".join(f" AND {w}" for w in where),
+                    [p for kind, ids in by_kind.items() for p in (kind, *ids)] + params,
+                )
+                out.extend(Match(r[0], r[1], r[2], 0.0) for r in cur.fetchall())
+        return out
 
     def refresh_statistics(self) -> None:
         """After a bulk load: merge the full-text index's segments into one (an import or a
@@ -261,30 +281,6 @@ def _idf(tokens: tuple[str, ...]) -> list[float]:
     ]
 
 
-def _documents_of(filter_where, objects, filters: Filters) -> list[Match]:
-    """One query (per 900 objects: SQLite's limit of parameters) for every kind."""
-    pairs = [(kind, int(i)) for kind, ids in objects.items() for i in ids]
-    where, params = filter_where([], filters)
-    out: list[Match] = []
-    with connection.cursor() as cur:
-        for start in range(0, len(pairs), 900):
-            chunk = pairs[start : start + 900]
-            by_kind: dict[str, list[int]] = {}
-            for kind, object_id in chunk:
-                by_kind.setdefault(kind, []).append(object_id)
-            objects_where = " OR ".join(
-                f"(d.kind = %s AND d.object_id IN ({', '.join(['%s'] * len(ids))}))"
-                for ids in by_kind.values()
-            )
-            cur.execute(
-                "SELECT d.id, d.kind, d.object_id FROM search_searchdocument d "  # noqa: S608
-                f"WHERE ({objects_where})" + "".join(f" AND {w}" for w in where),
-                [p for kind, ids in by_kind.items() for p in (kind, *ids)] + params,
-            )
-            out.extend(Match(r[0], r[1], r[2], 0.0) for r in cur.fetchall())
-    return out
-
-
 def _count_facets(rows, keys) -> dict[str, list[tuple[str, int]]]:
     """{key: [(value, documents), …] most first} from rows of ``facet_terms``: one split of
     all of them and a Counter (2,000 matches in ~2 ms)."""
@@ -345,12 +341,7 @@ class PostgresBackend(_Backend):
     def _where(self, tokens, mode, kinds, filters: Filters):
         tsquery, tsquery_params = self._tsquery(tokens, mode)
         where, params = self._filter_where(kinds, filters)
-        return (
-            tsquery,
-            tsquery_params,
-            " AND ".join([f"d.tsv @@ {tsquery}", *where]),
-            [*tsquery_params, *params],
-        )
+        return " AND ".join([f"d.tsv @@ {tsquery}", *where]), [*tsquery_params, *params]
 
     @staticmethod
     def _filter_where(kinds, filters: Filters) -> tuple[list[str], list[object]]:
@@ -406,7 +397,7 @@ class PostgresBackend(_Backend):
         return {token: common.get(token, 0) for token in _usable(tokens)}
 
     def search(self, tokens, mode, kinds, filters, limit, offset, title=None):
-        _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        where, params = self._where(tokens, mode, kinds, filters)
         rank, rank_params = self._rank(tokens)
         with connection.cursor() as cur:
             cur.execute(
@@ -437,7 +428,7 @@ class PostgresBackend(_Backend):
 
     def top(self, tokens, mode, kinds, filters, limit, title=None) -> list[Match]:
         """The ``limit`` best matches, without a total."""
-        _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        where, params = self._where(tokens, mode, kinds, filters)
         rank, rank_params = self._rank(tokens)
         title = _title_key(tokens, title)
         usable = _usable(tokens)
@@ -461,7 +452,7 @@ class PostgresBackend(_Backend):
 
     def count(self, tokens, mode, kinds, filters, cap) -> int:
         """Matches, counted up to ``cap`` + 1 (more than ``cap`` means "cap+")."""
-        _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        where, params = self._where(tokens, mode, kinds, filters)
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM search_searchdocument d "  # noqa: S608
@@ -474,7 +465,7 @@ class PostgresBackend(_Backend):
         """Value counts of several keys over the matches (see ``SQLiteBackend``)."""
         if not keys:
             return {}
-        _tsquery, _tsquery_params, where, params = self._where(tokens, mode, kinds, filters)
+        where, params = self._where(tokens, mode, kinds, filters)
         limit = "" if sample is None else f" LIMIT {int(sample)}"
         with connection.cursor() as cur:
             cur.execute(

@@ -101,26 +101,24 @@ def parse(lines) -> list[Entry]:
 
 _lock = threading.Lock()
 _entries: list[Entry] | None = None
-_by_first_word: dict[tuple[str, str], list[int]] = {}
 
 
 def entries() -> list[Entry]:
-    global _entries, _by_first_word
+    global _entries
     if _entries is None:
         with _lock:
             if _entries is None:
                 with LEXICON_FILE.open(encoding="utf-8") as fh:
-                    parsed = parse(fh)
-                _by_first_word = _index(parsed)
-                _entries = parsed
+                    _entries = parse(fh)
     return _entries
 
 
-def _index(parsed: list[Entry]) -> dict[tuple[str, str], list[int]]:
+@lru_cache(maxsize=1)
+def _by_first_word() -> dict[tuple[str, str], list[int]]:
     """{first word of a phrase: positions of its entries}: a query is checked against the
     entries whose first word it holds, not against all thousand of them (2 ms a query)."""
     index: dict[tuple[str, str], list[int]] = {}
-    for n, entry in enumerate(parsed):
+    for n, entry in enumerate(entries()):
         index.setdefault(entry.words[0], []).append(n)
     return index
 
@@ -128,13 +126,14 @@ def _index(parsed: list[Entry]) -> dict[tuple[str, str], list[int]]:
 def _candidates(query: _Query) -> list[int]:
     """Positions of the entries whose first word ``_positions`` can find in ``query``: its
     words, and the nouns its 어절 start with (see ``_positions``), in lexicon order."""
+    index = _by_first_word()
     found: set[int] = set()
     for word in query.words:
-        found.update(_by_first_word.get(word, ()))
+        found.update(index.get(word, ()))
     for eojeol, head in zip(query.eojeols, query.heads, strict=True):
         if eojeol.startswith(head):
             for end in range(max(2, len(head)), len(eojeol) + 1):
-                found.update(_by_first_word.get((eojeol[:end], "N"), ()))
+                found.update(index.get((eojeol[:end], "N"), ()))
     return sorted(found)
 
 
