@@ -34,6 +34,8 @@ Mode = str | tuple[str, tuple[str, ...]]
 # A document whose whole title is the query (same morphemes, same order) ranks above any
 # document that merely mentions the words often: "협동조합" finds the one named 협동조합 first.
 EXACT_TITLE_BONUS = 1000
+# SQLite FTS5: a title term counts this many times a body term in bm25.
+TITLE_WEIGHT = 5.0
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ class SQLiteBackend(_Backend):
             cur.execute(
                 "SELECT id, kind, object_id, score, count(*) OVER () FROM ("  # noqa: S608
                 f"SELECT d.id AS id, d.kind AS kind, d.object_id AS object_id, "
-                f"-bm25(search_fts, 5.0, 1.0) "
+                f"-bm25(search_fts, {TITLE_WEIGHT}, 1.0) "
                 f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
                 f"FROM {self.FROM} WHERE {where}) ORDER BY score DESC, id LIMIT %s OFFSET %s",
                 [_title_key(tokens, title), *params, limit, offset],
@@ -201,7 +203,7 @@ class SQLiteBackend(_Backend):
             cur.execute(
                 "SELECT d.id, d.kind, d.object_id, s.score "  # noqa: S608
                 f"+ CASE WHEN d.title_tokens = %s THEN {EXACT_TITLE_BONUS} ELSE 0 END AS score "
-                "FROM (SELECT rowid AS rid, -bm25(search_fts, 5.0, 1.0) AS score "
+                f"FROM (SELECT rowid AS rid, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score "
                 f"FROM search_fts WHERE {match_where} ORDER BY score DESC LIMIT %s) s "
                 "CROSS JOIN search_searchdocument d ON d.id = s.rid "
                 f"WHERE {' AND '.join(where) or '1'} ORDER BY score DESC, d.id LIMIT %s",
