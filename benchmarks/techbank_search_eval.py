@@ -21,7 +21,11 @@ The third set (``--set third``): ``third-records.tsv`` — 100 records in twelve
 devices, cosmetics, IoT, building energy, printing and furniture) with formulaic KIPRIS-length
 abstracts (409–511 characters, three times the first sets') — and ``third-queries.tsv`` — 40
 queries judged over those 100 records only; written by two other writers (separate agents) who
-saw none of the code, the lexicon or the first two sets.
+saw none of the code, the lexicon or the first two sets. The fourth set (``--set fourth``),
+written the same way afterwards: 100 records in twelve more fields (water and air treatment,
+waste, hydrogen and solar, robots, logistics; power distribution, optics and lasers, drones,
+rail and roads, textiles and composites, kitchens) with abstracts of 552–897 characters, and 40
+queries judged over them.
 
 Methods:
 
@@ -81,9 +85,10 @@ def _tsv(name: str) -> list[dict]:
 def load(query_set: str = "dev") -> tuple[list[dict], list[dict]]:
     """Records and queries. ``dev``: the 130 records and 40 queries tuned on; ``heldout``: those
     records and 80 more, with 40 other queries written afterwards (to check a change on);
-    ``third``: 100 other records (longer abstracts) and 40 queries judged over them only."""
-    if query_set == "third":  # judged over its own records only
-        records = _tsv("third-records.tsv")
+    ``third`` and ``fourth``: 100 other records each (longer abstracts) and 40 queries judged
+    over them only."""
+    if query_set in ("third", "fourth"):  # judged over their own records only
+        records = _tsv(f"{query_set}-records.tsv")
     else:
         records = _tsv("records.tsv")
     if query_set == "heldout":
@@ -270,10 +275,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--set",
-        choices=("dev", "heldout", "third"),
+        choices=("dev", "heldout", "third", "fourth"),
         default="dev",
         help="dev: the queries tuned on; heldout: queries written afterwards, 80 more records; "
-        "third: 100 other records, longer abstracts, 40 queries, written blind to the code",
+        "third, fourth: 100 other records each, longer abstracts, 40 queries, written blind "
+        "to the code",
     )
     parser.add_argument(
         "--database-url",
