@@ -25,7 +25,18 @@ saw none of the code, the lexicon or the first two sets. The fourth set (``--set
 written the same way afterwards: 100 records in twelve more fields (water and air treatment,
 waste, hydrogen and solar, robots, logistics; power distribution, optics and lasers, drones,
 rail and roads, textiles and composites, kitchens) with abstracts of 552–897 characters, and 40
-queries judged over them.
+queries judged over them. The fifth set (``--set fifth``), the same way again (2026-11-27):
+100 records in twelve more fields (semiconductor and display processes, biologics, traditional
+liquor, mushrooms and forest products, rubber and footwear, glass and ceramics; fire fighting,
+lifts and mechanical parking, pets, sports, musical instruments and audio, dentistry),
+abstracts of 505–649 characters, 40 queries.
+
+``--set synthetic``: 400 KIPRIS-style records in every IPC section (abstracts of 290–400
+characters), each with two everyday descriptions of the need it meets (800 queries, that
+record relevant, nothing else judged), written by four more agents blind to everything else
+(``benchmarks/data/techbank-synthetic/pairs.tsv``). Unjudged near misses count as wrong here, so
+its figures are lower bounds; it is a large set to find the lexicon's gaps on, not a quality
+figure.
 
 Methods:
 
@@ -87,7 +98,9 @@ def load(query_set: str = "dev") -> tuple[list[dict], list[dict]]:
     records and 80 more, with 40 other queries written afterwards (to check a change on);
     ``third`` and ``fourth``: 100 other records each (longer abstracts) and 40 queries judged
     over them only."""
-    if query_set in ("third", "fourth"):  # judged over their own records only
+    if query_set == "synthetic":
+        return synthetic()
+    if query_set in ("third", "fourth", "fifth"):  # judged over their own records only
         records = _tsv(f"{query_set}-records.tsv")
     else:
         records = _tsv("records.tsv")
@@ -97,6 +110,22 @@ def load(query_set: str = "dev") -> tuple[list[dict], list[dict]]:
     for row in _tsv({"dev": "queries.tsv"}.get(query_set, f"{query_set}-queries.tsv")):
         judged = dict(part.split(":") for part in row["judgments"].split())
         queries.append({"id": row["id"], "query": row["query"], "judged": judged})
+    return records, queries
+
+
+def synthetic() -> tuple[list[dict], list[dict]]:
+    """The synthetic pairs: 400 records, two queries each, only that record judged (3)."""
+    path = ROOT / "benchmarks" / "data" / "techbank-synthetic" / "pairs.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    records = [
+        {"id": r["id"], "title": r["title"], "abstract": r["abstract"], "ipc": ""} for r in rows
+    ]
+    queries = [
+        {"id": f"{r['id']}/{n}", "query": r[f"query{n}"], "judged": {r["id"]: "3"}}
+        for r in rows
+        for n in (1, 2)
+    ]
     return records, queries
 
 
@@ -222,7 +251,7 @@ def product_rankings(
             title=title,
             title_en=english.rstrip(")"),
             abstract=r["abstract"],
-            ipc_codes=[r["ipc"]],
+            ipc_codes=[r["ipc"]] if r["ipc"] else [],
             holder=holder,
         )
         by_pk[tech.pk] = r["id"]
@@ -275,11 +304,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--set",
-        choices=("dev", "heldout", "third", "fourth"),
+        choices=("dev", "heldout", "third", "fourth", "fifth", "synthetic"),
         default="dev",
         help="dev: the queries tuned on; heldout: queries written afterwards, 80 more records; "
-        "third, fourth: 100 other records each, longer abstracts, 40 queries, written blind "
-        "to the code",
+        "third, fourth, fifth: 100 other records each, longer abstracts, 40 queries, written "
+        "blind to the code; synthetic: 400 records, 800 queries, one judged record each",
     )
     parser.add_argument(
         "--database-url",
