@@ -98,8 +98,8 @@ def load(query_set: str = "dev") -> tuple[list[dict], list[dict]]:
     records and 80 more, with 40 other queries written afterwards (to check a change on);
     ``third`` and ``fourth``: 100 other records each (longer abstracts) and 40 queries judged
     over them only."""
-    if query_set == "synthetic":
-        return synthetic()
+    if query_set.startswith("synthetic"):
+        return synthetic(query_set)
     if query_set in ("third", "fourth", "fifth"):  # judged over their own records only
         records = _tsv(f"{query_set}-records.tsv")
     else:
@@ -113,9 +113,10 @@ def load(query_set: str = "dev") -> tuple[list[dict], list[dict]]:
     return records, queries
 
 
-def synthetic() -> tuple[list[dict], list[dict]]:
-    """The synthetic pairs: 400 records, two queries each, only that record judged (3)."""
-    path = ROOT / "benchmarks" / "data" / "techbank-synthetic" / "pairs.tsv"
+def synthetic(name: str = "synthetic") -> tuple[list[dict], list[dict]]:
+    """Synthetic pairs (``synthetic``: ``pairs.tsv``, ``synthetic2``: ``pairs2.tsv``): 400
+    records, two queries each, only that record judged (3)."""
+    path = ROOT / "benchmarks" / "data" / "techbank-synthetic" / f"pairs{name[9:]}.tsv"
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     records = [
@@ -304,7 +305,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--set",
-        choices=("dev", "heldout", "third", "fourth", "fifth", "synthetic"),
+        choices=("dev", "heldout", "third", "fourth", "fifth", "synthetic", "synthetic2"),
         default="dev",
         help="dev: the queries tuned on; heldout: queries written afterwards, 80 more records; "
         "third, fourth, fifth: 100 other records each, longer abstracts, 40 queries, written "

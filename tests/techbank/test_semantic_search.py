@@ -367,10 +367,35 @@ def test_everyday_words_find_the_technical_term_lexically(
     need = "물이 새는 곳을 찾고 싶어요"
     result = selectors.techbank_search(query=need, kinds=[TECHNOLOGY])
     assert {"누수", "누설"} <= set(result.lexical_tokens)
+    assert {"누수", "누설"} <= set(result.lexicon_terms)
     assert ("technology", pipe.pk) in ids(result)  # ordered then by the (random) fake cosine
     monkeypatch.setattr(services, "EXPAND_EVERYDAY", False)
     result = selectors.techbank_search(query=need, kinds=[TECHNOLOGY])
+    assert result.lexicon_terms == ()
     assert ("technology", pipe.pk) not in ids(result)
+
+
+def test_the_embedding_has_more_say_when_the_lexicon_did_not_translate_the_query(
+    leak_records, fake_e5, monkeypatch
+):
+    embed_all()
+    seen = []
+    real_rrf = semantic.rrf
+
+    def spy(lexical_rank, semantic_rank, *, translated=True):
+        seen.append(translated)
+        return real_rrf(lexical_rank, semantic_rank, translated=translated)
+
+    monkeypatch.setattr(semantic, "rrf", spy)
+    selectors.techbank_search(query="벽에 물이 새는 곳", kinds=[TECHNOLOGY])  # 물이 새다 → 누수
+    selectors.techbank_search(query="바이오필터 담체층", kinds=[TECHNOLOGY])  # technical words only
+    assert seen == [True, False]
+    # a document first lexically and 20th by embedding against one only the embedding found
+    lexical, by_embedding = {"lexical-first": 0}, {"embedding-first": 0, "lexical-first": 20}
+    fused = real_rrf(lexical, by_embedding, translated=True)
+    assert max(fused, key=fused.get) == "lexical-first"
+    fused = real_rrf(lexical, by_embedding, translated=False)
+    assert max(fused, key=fused.get) == "embedding-first"
 
 
 def test_need_phrasing_words_leave_the_lexical_query_only_when_others_remain():

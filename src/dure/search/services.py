@@ -52,7 +52,13 @@ class SemanticSource(Protocol):
 
     def lexical_terms(self, tokens: tuple[str, ...]) -> tuple[str, ...]: ...
 
-    def fuse(self, lexical_rank: dict[Any, int], semantic_rank: dict[Any, int]) -> dict: ...
+    def fuse(
+        self,
+        lexical_rank: dict[Any, int],
+        semantic_rank: dict[Any, int],
+        *,
+        translated: bool = True,
+    ) -> dict: ...
 
     def begin(self, query: str) -> Any: ...
 
@@ -79,6 +85,8 @@ class SearchResult:
     # the terms the lexical index was asked for (hybrid: without need-phrasing words)
     lexical_tokens: tuple[str, ...] = ()
     lexical_mode: Any = "and"
+    # the everyday-phrase lexicon's terms among lexical_tokens (hybrid ranking only)
+    lexicon_terms: tuple[str, ...] = ()
     # False when the facet counts were taken over the first FACET_SAMPLE matches only
     facets_exact: bool = True
     # False when there were more than TOTAL_CAP matches (hybrid ranking): show "N+"
@@ -314,6 +322,7 @@ def _hybrid_lexical(result, engine, semantic, kinds, filters, limit, offset, *, 
     own = semantic.lexical_terms(tokens)
     mode, added = _pool_mode(engine, own, kinds, filters, tuple(t for t in added if t not in own))
     result.lexical_mode = mode
+    result.lexicon_terms = added
     lexical_tokens = result.lexical_tokens = own + added
     depth = max(LEXICAL_POOL, offset + limit)
     # a document whose whole title is the query (need words and all) is pinned first
@@ -366,7 +375,8 @@ def _hybrid_fuse(result, engine, semantic, embedding, lexical, kinds, filters, l
     lexical_rank = {(m.kind, m.object_id): i for i, m in enumerate(lexical)}
     by_cosine = sorted((k for k in candidates if k in cosine), key=lambda k: -cosine[k])
     semantic_rank = {key: i for i, key in enumerate(by_cosine)}
-    fused = semantic.fuse(lexical_rank, semantic_rank)
+    # the embedding has more say when the lexicon found no technical words for the query
+    fused = semantic.fuse(lexical_rank, semantic_rank, translated=bool(result.lexicon_terms))
     # fused scores are below 1 (1/K + W/K): a pinned document's +1 keeps scores best first
     for m in pinned:
         fused[(m.kind, m.object_id)] = fused.get((m.kind, m.object_id), 0.0) + 1.0
