@@ -36,7 +36,10 @@ characters), each with two everyday descriptions of the need it meets (800 queri
 record relevant, nothing else judged), written by four more agents blind to everything else
 (``benchmarks/data/techbank-synthetic/pairs.tsv``). Unjudged near misses count as wrong here, so
 its figures are lower bounds; it is a large set to find the lexicon's gaps on, not a quality
-figure.
+figure. ``--set synthetic2`` (``pairs2.tsv``): 400 more, from the needs of small factories, food
+and rural co-ops, social co-ops and small technology firms; ``--set synthetic3``
+(``pairs3.tsv``): 220 more with their needs in three other styles — a support centre's case
+notes (u1), two to five words typed into a search box (u2), a web form's sentences (u3).
 
 Methods:
 
@@ -114,8 +117,8 @@ def load(query_set: str = "dev") -> tuple[list[dict], list[dict]]:
 
 
 def synthetic(name: str = "synthetic") -> tuple[list[dict], list[dict]]:
-    """Synthetic pairs (``synthetic``: ``pairs.tsv``, ``synthetic2``: ``pairs2.tsv``): 400
-    records, two queries each, only that record judged (3)."""
+    """Synthetic pairs (``synthetic``: ``pairs.tsv``, ``synthetic2``: ``pairs2.tsv`` …):
+    records with two queries each, only that record judged (3)."""
     path = ROOT / "benchmarks" / "data" / "techbank-synthetic" / f"pairs{name[9:]}.tsv"
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
@@ -305,11 +308,21 @@ def main() -> None:
     )
     parser.add_argument(
         "--set",
-        choices=("dev", "heldout", "third", "fourth", "fifth", "synthetic", "synthetic2"),
+        choices=(
+            "dev",
+            "heldout",
+            "third",
+            "fourth",
+            "fifth",
+            "synthetic",
+            "synthetic2",
+            "synthetic3",
+        ),
         default="dev",
         help="dev: the queries tuned on; heldout: queries written afterwards, 80 more records; "
         "third, fourth, fifth: 100 other records each, longer abstracts, 40 queries, written "
-        "blind to the code; synthetic: 400 records, 800 queries, one judged record each",
+        "blind to the code; synthetic, synthetic2, synthetic3: 400, 400, 220 records, two "
+        "queries each, one judged record",
     )
     parser.add_argument(
         "--database-url",
