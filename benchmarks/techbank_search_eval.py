@@ -79,6 +79,7 @@ import csv
 import hashlib
 import math
 import os
+import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -287,6 +288,7 @@ def product_rankings(
     from django.db import connections
 
     connections.close_all()  # before the caller drops a PostgreSQL database
+    shutil.rmtree(work, ignore_errors=True)  # the scratch SQLite database
     return out
 
 
