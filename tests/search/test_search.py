@@ -302,7 +302,9 @@ def test_postgres_ranks_a_sample_of_a_query_of_frequent_terms_and_the_exact_titl
     assert len(every) == 6  # not every term is frequent: all ranked
     engine.whole_words = frozenset({"센서"})
     sampled = engine.top(("센서",), "or", [DOC], {}, 10)
-    assert len(sampled) == 3  # two of the matches, and the exact title
+    # two of the matches (whichever the heap gives first: the exact title may be one of them),
+    # and the exact title, first
+    assert 2 <= len(sampled) <= 3
     assert sampled[0].object_id == 6
 
 
