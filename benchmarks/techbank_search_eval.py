@@ -100,8 +100,8 @@ def _tsv(name: str) -> list[dict]:
 def load(query_set: str = "dev") -> tuple[list[dict], list[dict]]:
     """Records and queries. ``dev``: the 130 records and 40 queries tuned on; ``heldout``: those
     records and 80 more, with 40 other queries written afterwards (to check a change on);
-    ``third`` and ``fourth``: 100 other records each (longer abstracts) and 40 queries judged
-    over them only."""
+    ``third``, ``fourth`` and ``fifth``: 100 other records each (longer abstracts) and 40
+    queries judged over them only; ``synthetic…``: see ``synthetic``."""
     if query_set.startswith("synthetic"):
         return synthetic(query_set)
     if query_set in ("third", "fourth", "fifth"):  # judged over their own records only
@@ -120,7 +120,13 @@ def load(query_set: str = "dev") -> tuple[list[dict], list[dict]]:
 def synthetic(name: str = "synthetic") -> tuple[list[dict], list[dict]]:
     """Synthetic pairs (``synthetic``: ``pairs.tsv``, ``synthetic2``: ``pairs2.tsv`` …):
     records with two queries each, only that record judged (3)."""
-    path = ROOT / "benchmarks" / "data" / "techbank-synthetic" / f"pairs{name[9:]}.tsv"
+    path = (
+        ROOT
+        / "benchmarks"
+        / "data"
+        / "techbank-synthetic"
+        / f"pairs{name.removeprefix('synthetic')}.tsv"
+    )
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     records = [
