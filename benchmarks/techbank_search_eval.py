@@ -39,7 +39,9 @@ its figures are lower bounds; it is a large set to find the lexicon's gaps on, n
 figure. ``--set synthetic2`` (``pairs2.tsv``): 400 more, from the needs of small factories, food
 and rural co-ops, social co-ops and small technology firms; ``--set synthetic3``
 (``pairs3.tsv``): 220 more with their needs in three other styles — a support centre's case
-notes (u1), two to five words typed into a search box (u2), a web form's sentences (u3).
+notes (u1), two to five words typed into a search box (u2), a web form's sentences (u3);
+``--set synthetic4`` (``pairs4.tsv``): 210 more, each need as a short everyday description of
+the thing wanted (query1: "물이 새는 위치를 찾는 장치") and as a web form's sentence (query2).
 
 Methods:
 
@@ -325,12 +327,13 @@ def main() -> None:
             "synthetic",
             "synthetic2",
             "synthetic3",
+            "synthetic4",
         ),
         default="dev",
         help="dev: the queries tuned on; heldout: queries written afterwards, 80 more records; "
         "third, fourth, fifth: 100 other records each, longer abstracts, 40 queries, written "
-        "blind to the code; synthetic, synthetic2, synthetic3: 400, 400, 220 records, two "
-        "queries each, one judged record",
+        "blind to the code; synthetic, synthetic2, synthetic3, synthetic4: 400, 400, 220, 210 "
+        "records, two queries each, one judged record",
     )
     parser.add_argument(
         "--database-url",
