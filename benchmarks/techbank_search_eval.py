@@ -328,6 +328,7 @@ def main() -> None:
             "synthetic2",
             "synthetic3",
             "synthetic4",
+            "synthetic5",
         ),
         default="dev",
         help="dev: the queries tuned on; heldout: queries written afterwards, 80 more records; "
