@@ -41,7 +41,9 @@ and rural co-ops, social co-ops and small technology firms; ``--set synthetic3``
 (``pairs3.tsv``): 220 more with their needs in three other styles — a support centre's case
 notes (u1), two to five words typed into a search box (u2), a web form's sentences (u3);
 ``--set synthetic4`` (``pairs4.tsv``): 210 more, each need as a short everyday description of
-the thing wanted (query1: "물이 새는 위치를 찾는 장치") and as a web form's sentence (query2).
+the thing wanted (query1: "물이 새는 위치를 찾는 장치") and as a web form's sentence (query2);
+``--set synthetic5`` (``pairs5.tsv``): 210 more the same way, in 37 other trades, with
+abstracts of 450–700 characters.
 
 Methods:
 
@@ -333,8 +335,8 @@ def main() -> None:
         default="dev",
         help="dev: the queries tuned on; heldout: queries written afterwards, 80 more records; "
         "third, fourth, fifth: 100 other records each, longer abstracts, 40 queries, written "
-        "blind to the code; synthetic, synthetic2, synthetic3, synthetic4: 400, 400, 220, 210 "
-        "records, two queries each, one judged record",
+        "blind to the code; synthetic, synthetic2, synthetic3, synthetic4, synthetic5: 400, 400, "
+        "220, 210, 210 records, two queries each, one judged record",
     )
     parser.add_argument(
         "--database-url",
