@@ -61,13 +61,16 @@ def kiwi_calls(monkeypatch):
 def test_a_batch_is_analysed_in_one_kiwi_call_and_known_words_never_again(tmp_path, kiwi_calls):
     report = import_file(kind="technologies", path=write(tmp_path / "a.csv", rows(40)))
     assert report.created == 40
-    assert len(kiwi_calls) == 1  # 40 titles and 40 bodies: one batch
+    # 40 titles and 40 bodies: one batch of their words, and one of the few words read
+    # again as bare nouns (see analysis._bare_nouns)
+    assert len(kiwi_calls) <= 2
     first_words = kiwi_calls[0]
+    assert sum(kiwi_calls[1:]) < first_words
     kiwi_calls.clear()
     # 40 more rows of the same kind of text: only the words not seen before go to Kiwi
     report = import_file(kind="technologies", path=write(tmp_path / "b.csv", rows(40, 40)))
     assert report.created == 40
-    assert len(kiwi_calls) <= 1
+    assert len(kiwi_calls) <= 2
     assert sum(kiwi_calls) < first_words
 
 

@@ -20,7 +20,8 @@ morphemes of each 어절 are cached. A patent collection repeats the same 어절
 ``관한``, ``것이다``) millions of times, so after the first thousand documents Kiwi only sees
 the words it has not seen before; ``analyze_many`` sends those of a whole batch to Kiwi in one
 call (which runs it on every core). Documents and queries go through the same path, so they
-always agree.
+always agree. Read alone, a bare noun is sometimes taken for something else (오일 → 오 + 일);
+such words are read again with a particle and indexed as the noun too (``_bare_nouns``).
 """
 
 from __future__ import annotations
@@ -162,14 +163,52 @@ def _analyse_words(words: set[str]) -> dict[str, tuple[str, ...]]:
             found[word] = cached
     if todo:
         results = kiwi().tokenize(todo) if len(todo) > 1 else [kiwi().tokenize(todo[0])]
+        readings = dict(zip(todo, results, strict=True))
+        nouns = _bare_nouns(readings)
         if len(_words) + len(todo) > WORD_CACHE_SIZE:
             _words.clear()
-        for word, tokens in zip(todo, results, strict=True):
-            forms = _content(tokens)
+        for word, tokens in readings.items():
+            forms = _content(tokens) + ((word,) if word in nouns else ())
             found[word] = forms
             if len(word) <= MAX_CACHED_WORD:
                 _words[word] = forms
     return found
+
+
+# A word is read alone, without its sentence (each distinct word once, then cached), and Kiwi
+# then reads some bare nouns as something else: 오일 → 오 (a numeral) + 일, 회로 → 회 + 로 (a
+# particle), 열화 → 열 + 화, 분해 → 분하다, 아크 → two interjections. With a particle after
+# them (오일을, 회로가) they are read right, so a query's 오일 missed a patent's 오일을. Such a
+# word — Hangul, 2–5 syllables, its reading starting with no noun of two syllables or more and
+# holding a function piece — is read again with a particle after it; when Kiwi then reads the
+# whole word as one noun, the noun is indexed too, beside the first reading (which stays: 불이
+# is also 불 + 이).
+_FUNCTION_TAGS = frozenset(
+    {"NR", "NNB", "JX", "JKS", "JKO", "JKB", "JKG", "JC", "IC", "MAG", "MM", "XSN", "XSV",
+     "XSA", "VCP", "EC", "EF", "ETM"}
+)  # fmt: skip
+
+
+def _bare_noun_suspect(word: str, tokens) -> bool:
+    if not 2 <= len(word) <= 5 or not all("가" <= ch <= "힣" for ch in word) or len(tokens) < 2:
+        return False
+    first = tokens[0]
+    if first.tag in ("NNG", "NNP") and len(first.form) >= 2:
+        return False  # 기름이: a noun and its particle, read right
+    return any(t.tag.split("-")[0] in _FUNCTION_TAGS for t in tokens)
+
+
+def _bare_nouns(readings: dict[str, list]) -> set[str]:
+    """The words of ``readings`` (word → Kiwi's tokens of it alone) that are one noun."""
+    suspects = [word for word, tokens in readings.items() if _bare_noun_suspect(word, tokens)]
+    if not suspects:
+        return set()
+    again = kiwi().tokenize([word + "를" for word in suspects])
+    return {
+        word
+        for word, tokens in zip(suspects, again, strict=True)
+        if tokens and tokens[0].form == word and tokens[0].tag in ("NNG", "NNP")
+    }
 
 
 def analyze_many(texts: Sequence[str]) -> list[list[str]]:
