@@ -3,8 +3,8 @@
 Analysing ~2,000 sentences costs seconds at start-up, so the tokens are kept in
 ``data/profile_tokens.json`` (written by ``dure route-build``) and, when that file does not
 match, in ``<VAR_DIR>/routing/profile_tokens-<hash>.json``. The key covers the sentences, the
-kiwipiepy version and the source of ``dure.search.analysis``: change the analysis and the
-cache is simply not used (requests and profiles must be analysed the same way).
+kiwipiepy version, the source of ``dure.search.analysis`` and its nouns file: change the
+analysis and the cache is simply not used (requests and profiles must be analysed alike).
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ def analysis_signature() -> str:
 
     digest = hashlib.sha256(str(getattr(kiwipiepy, "__version__", "?")).encode())
     source = getattr(analysis, "__file__", None)
-    if source and os.path.exists(source):
-        digest.update(Path(source).read_bytes())
+    nouns = getattr(analysis, "USER_NOUNS_FILE", None)
+    for path in (source, nouns):
+        if path and os.path.exists(path):
+            digest.update(Path(path).read_bytes())
     return digest.hexdigest()
 
 

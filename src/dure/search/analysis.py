@@ -22,6 +22,8 @@ the words it has not seen before; ``analyze_many`` sends those of a whole batch 
 call (which runs it on every core). Documents and queries go through the same path, so they
 always agree. Read alone, a bare noun is sometimes taken for something else (오일 → 오 + 일);
 such words are read again with a particle and indexed as the noun too (``_bare_nouns``).
+Technical nouns Kiwi's dictionary lacks (제습, 결로, 윤활) are registered from
+``data/nouns.txt``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from kiwipiepy import Kiwi
 
@@ -49,6 +52,12 @@ _SERIAL_STRIP = re.compile(r"[^0-9a-z]")
 # vocabulary of frequent words is rebuilt within a few batches).
 WORD_CACHE_SIZE = 300_000
 MAX_CACHED_WORD = 40
+
+# Technical nouns Kiwi reads as pieces (제습 → 저 + 의 + 습), registered as nouns. Their score
+# is below Kiwi's own words, so a noun wins only where the dictionary has no better reading:
+# at 0, 실외기 became 실 + 외기 and 병해충 병해 + 충; at -10, 결로 was 결 + 로 again.
+USER_NOUNS_FILE = Path(__file__).resolve().parent / "data" / "nouns.txt"
+USER_NOUN_SCORE = -6.0
 
 _lock = threading.Lock()
 _kiwi: Kiwi | None = None
@@ -91,8 +100,17 @@ def kiwi() -> Kiwi:
                 # default user dictionary (compounds such as 열폭주, 나노입자 as one noun):
                 # ~70 MB per process; split, a part finds the compound (입자 → 나노입자), and
                 # neither the judged search set nor the routing set ranked differently.
-                _kiwi = Kiwi(load_multi_dict=False, load_default_dict=False)
+                model = Kiwi(load_multi_dict=False, load_default_dict=False)
+                for noun in user_nouns():
+                    model.add_user_word(noun, "NNG", USER_NOUN_SCORE)
+                _kiwi = model
     return _kiwi
+
+
+def user_nouns() -> list[str]:
+    """The nouns of ``USER_NOUNS_FILE`` (``#`` comments and blank lines skipped)."""
+    with USER_NOUNS_FILE.open(encoding="utf-8") as fh:
+        return [line.strip() for line in fh if line.strip() and not line.startswith("#")]
 
 
 def _clean(text: str) -> str:
