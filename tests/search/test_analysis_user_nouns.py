@@ -73,9 +73,9 @@ def test_every_one_word_lexicon_target_reaches_the_query():
 
 
 def test_the_lexicon_expands_to_the_registered_noun():
-    assert "제습" in lexicon.expansion("벽에 습기가 차서 곰팡이가 생겨요") or "제습" in (
-        lexicon.expansion("습기를 없애고 싶어요")
-    )
+    # before, 제습 and 방습 were read as 저 + 의 + 습 and 방 + 습, and the expansion was empty
+    assert lexicon.expansion("습기를 없애고 싶어요") == ("제습", "방습")
+    assert "결로" in lexicon.expansion("창문에 물이 맺혀요")
 
 
 @pytest.mark.django_db
