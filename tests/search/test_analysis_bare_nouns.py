@@ -4,14 +4,9 @@ missed the same noun with a particle in a document. Such a word is also indexed 
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps
-from django.db import connection
 
 from dure.search.analysis import analyze, clear_cache
-from dure.search.models import SearchDocument
 from dure.search.services import index_document, search
 
 DOC = "testdoc"
@@ -61,13 +56,11 @@ def test_a_query_of_the_bare_noun_finds_the_document_that_inflects_it():
     assert [hit.object_id for hit in found.hits] == [1]
 
 
-@pytest.mark.django_db
-def test_the_migration_reanalyses_documents_stored_with_the_old_analysis():
+def test_the_migration_reanalyses_documents_stored_with_the_old_analysis(reanalysed):
     index_document(kind=DOC, object_id=1, title="회로 기판", body="오일 점도")
-    SearchDocument.objects.filter(kind=DOC).update(title_tokens="회 기판", body_tokens="오 점")
-    migration = importlib.import_module("dure.search.migrations.0004_reanalyse_bare_nouns")
-    migration.reanalyse(apps, connection.schema_editor())
-    doc = SearchDocument.objects.get(kind=DOC, object_id=1)
+    doc = reanalysed(
+        "0004_reanalyse_bare_nouns", DOC, 1, title_tokens="회 기판", body_tokens="오 점"
+    )
     assert "회로" in doc.title_tokens.split()
     assert {"오일", "점도"} <= set(doc.body_tokens.split())
     assert [hit.object_id for hit in search(query="회로", kinds=[DOC]).hits] == [1]

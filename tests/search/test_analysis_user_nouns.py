@@ -3,15 +3,10 @@ without breaking the words around them, and found by a query that names them."""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps
-from django.db import connection
 
 from dure.search import lexicon
 from dure.search.analysis import analyze, user_nouns
-from dure.search.models import SearchDocument
 from dure.search.services import index_document, search
 
 DOC = "testdoc"
@@ -85,13 +80,11 @@ def test_a_query_naming_the_noun_finds_only_the_document_about_it():
     assert [hit.object_id for hit in search(query="제습", kinds=[DOC]).hits] == [1]
 
 
-@pytest.mark.django_db
-def test_the_migration_reanalyses_documents_stored_with_the_old_analysis():
+def test_the_migration_reanalyses_documents_stored_with_the_old_analysis(reanalysed):
     index_document(kind=DOC, object_id=1, title="윤활 장치", body="결로 방지")
-    SearchDocument.objects.filter(kind=DOC).update(title_tokens="윤 활 장치", body_tokens="결")
-    migration = importlib.import_module("dure.search.migrations.0005_reanalyse_user_nouns")
-    migration.reanalyse(apps, connection.schema_editor())
-    doc = SearchDocument.objects.get(kind=DOC, object_id=1)
+    doc = reanalysed(
+        "0005_reanalyse_user_nouns", DOC, 1, title_tokens="윤 활 장치", body_tokens="결"
+    )
     assert doc.title_tokens.split() == ["윤활", "장치"]
     assert "결로" in doc.body_tokens.split()
     assert [hit.object_id for hit in search(query="윤활", kinds=[DOC]).hits] == [1]
