@@ -382,9 +382,11 @@ def test_the_embedding_has_more_say_when_the_lexicon_did_not_translate_the_query
     seen = []
     real_rrf = semantic.rrf
 
-    def spy(lexical_rank, semantic_rank, *, translated=True):
+    def spy(lexical_rank, semantic_rank, *, translated=True, lexical_strength=None):
         seen.append(translated)
-        return real_rrf(lexical_rank, semantic_rank, translated=translated)
+        return real_rrf(
+            lexical_rank, semantic_rank, translated=translated, lexical_strength=lexical_strength
+        )
 
     monkeypatch.setattr(semantic, "rrf", spy)
     selectors.techbank_search(query="벽에 물이 새는 곳", kinds=[TECHNOLOGY])  # 물이 새다 → 누수
@@ -396,6 +398,55 @@ def test_the_embedding_has_more_say_when_the_lexicon_did_not_translate_the_query
     assert max(fused, key=fused.get) == "lexical-first"
     fused = real_rrf(lexical, by_embedding, translated=False)
     assert max(fused, key=fused.get) == "embedding-first"
+
+
+def test_a_much_better_lexical_match_wins_a_close_call_of_ranks(leak_records, fake_e5, monkeypatch):
+    # close ranks: "a" second lexically and first by embedding, "b" the other way round
+    lexical, by_embedding = {"b": 0, "a": 1}, {"a": 0, "b": 1}
+    fused = semantic.rrf(lexical, by_embedding)
+    assert max(fused, key=fused.get) == "a"
+    # "b" matched the query's words five times as strongly as "a" did
+    fused = semantic.rrf(lexical, by_embedding, lexical_strength={"b": 1.0, "a": 0.2})
+    assert max(fused, key=fused.get) == "b"
+    # but not a clear one: "b" only tenth by embedding
+    fused = semantic.rrf(lexical, {"a": 0, "b": 10}, lexical_strength={"b": 1.0, "a": 0.2})
+    assert max(fused, key=fused.get) == "a"
+    # the search passes every lexical candidate's score over the best one's
+    embed_all()
+    strengths = []
+    real_rrf = semantic.rrf
+
+    def spy(lexical_rank, semantic_rank, *, translated=True, lexical_strength=None):
+        strengths.append(lexical_strength)
+        return real_rrf(
+            lexical_rank, semantic_rank, translated=translated, lexical_strength=lexical_strength
+        )
+
+    monkeypatch.setattr(semantic, "rrf", spy)
+    # the mould patent matches 곰팡이, 억제 and 벽; the others a word or a lexicon term each
+    selectors.techbank_search(query="벽 곰팡이 억제", kinds=[TECHNOLOGY])
+    (strength,) = strengths
+    leak = ("technology", leak_records["leak"].pk)
+    assert ("technology", leak_records["decoy"].pk) in strength
+    assert strength.pop(leak) == 1.0
+    assert all(0.0 < value < 0.5 for value in strength.values())
+
+
+def test_lexical_strength_is_the_score_over_the_best_without_the_pinning_bonus():
+    from dure.search.backends import EXACT_TITLE_BONUS, Match
+
+    lexical = [
+        Match(1, "technology", 10, EXACT_TITLE_BONUS + 4.0),  # pinned: its title is the query
+        Match(2, "technology", 11, 8.0),
+        Match(3, "equipment", 10, 2.0),
+    ]
+    assert services._lexical_strength(lexical) == {
+        ("technology", 10): 0.5,
+        ("technology", 11): 1.0,
+        ("equipment", 10): 0.25,
+    }
+    assert services._lexical_strength([]) == {}
+    assert services._lexical_strength([Match(1, "technology", 10, 0.0)]) == {}
 
 
 def test_need_phrasing_words_leave_the_lexical_query_only_when_others_remain():

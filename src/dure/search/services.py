@@ -58,6 +58,7 @@ class SemanticSource(Protocol):
         semantic_rank: dict[Any, int],
         *,
         translated: bool = True,
+        lexical_strength: dict[Any, float] | None = None,
     ) -> dict: ...
 
     def begin(self, query: str) -> Any: ...
@@ -376,7 +377,12 @@ def _hybrid_fuse(result, engine, semantic, embedding, lexical, kinds, filters, l
     by_cosine = sorted((k for k in candidates if k in cosine), key=lambda k: -cosine[k])
     semantic_rank = {key: i for i, key in enumerate(by_cosine)}
     # the embedding has more say when the lexicon found no technical words for the query
-    fused = semantic.fuse(lexical_rank, semantic_rank, translated=bool(result.lexicon_terms))
+    fused = semantic.fuse(
+        lexical_rank,
+        semantic_rank,
+        translated=bool(result.lexicon_terms),
+        lexical_strength=_lexical_strength(lexical),
+    )
     # fused scores are below 1 (1/K + W/K): a pinned document's +1 keeps scores best first
     for m in pinned:
         fused[(m.kind, m.object_id)] = fused.get((m.kind, m.object_id), 0.0) + 1.0
@@ -388,6 +394,18 @@ def _hybrid_fuse(result, engine, semantic, embedding, lexical, kinds, filters, l
     result.total += extra
     result.hits = _hits(page, tokens)
     return extra
+
+
+def _lexical_strength(lexical: Sequence[Match]) -> dict[tuple[str, int], float]:
+    """Each lexical match's score over the best one's (0–1), the pinning bonus left out."""
+    scores = {}
+    for m in lexical:
+        pinned = m.score >= EXACT_TITLE_BONUS
+        scores[(m.kind, m.object_id)] = m.score - EXACT_TITLE_BONUS if pinned else m.score
+    best = max(scores.values(), default=0.0)
+    if best <= 0:
+        return {}
+    return {key: max(score, 0.0) / best for key, score in scores.items()}
 
 
 def reindex(
