@@ -82,6 +82,20 @@ def leak_records(make_technology, institute):
     }
 
 
+@pytest.fixture
+def rrf_calls(monkeypatch):
+    """The keyword arguments of every call of ``semantic.rrf`` (which still does its work)."""
+    calls: list[dict] = []
+    real_rrf = semantic.rrf
+
+    def spy(lexical_rank, semantic_rank, **options):
+        calls.append(options)
+        return real_rrf(lexical_rank, semantic_rank, **options)
+
+    monkeypatch.setattr(semantic, "rrf", spy)
+    return calls
+
+
 def ids(result):
     return [(hit.kind, hit.object_id) for hit in result.hits]
 
@@ -376,31 +390,21 @@ def test_everyday_words_find_the_technical_term_lexically(
 
 
 def test_the_embedding_has_more_say_when_the_lexicon_did_not_translate_the_query(
-    leak_records, fake_e5, monkeypatch
+    leak_records, fake_e5, rrf_calls
 ):
     embed_all()
-    seen = []
-    real_rrf = semantic.rrf
-
-    def spy(lexical_rank, semantic_rank, *, translated=True, lexical_strength=None):
-        seen.append(translated)
-        return real_rrf(
-            lexical_rank, semantic_rank, translated=translated, lexical_strength=lexical_strength
-        )
-
-    monkeypatch.setattr(semantic, "rrf", spy)
     selectors.techbank_search(query="벽에 물이 새는 곳", kinds=[TECHNOLOGY])  # 물이 새다 → 누수
     selectors.techbank_search(query="바이오필터 담체층", kinds=[TECHNOLOGY])  # technical words only
-    assert seen == [True, False]
+    assert [call["translated"] for call in rrf_calls] == [True, False]
     # a document first lexically and 20th by embedding against one only the embedding found
     lexical, by_embedding = {"lexical-first": 0}, {"embedding-first": 0, "lexical-first": 20}
-    fused = real_rrf(lexical, by_embedding, translated=True)
+    fused = semantic.rrf(lexical, by_embedding, translated=True)
     assert max(fused, key=fused.get) == "lexical-first"
-    fused = real_rrf(lexical, by_embedding, translated=False)
+    fused = semantic.rrf(lexical, by_embedding, translated=False)
     assert max(fused, key=fused.get) == "embedding-first"
 
 
-def test_a_much_better_lexical_match_wins_a_close_call_of_ranks(leak_records, fake_e5, monkeypatch):
+def test_a_much_better_lexical_match_wins_a_close_call_of_ranks(leak_records, fake_e5, rrf_calls):
     # close ranks: "a" second lexically and first by embedding, "b" the other way round
     lexical, by_embedding = {"b": 0, "a": 1}, {"a": 0, "b": 1}
     fused = semantic.rrf(lexical, by_embedding)
@@ -413,19 +417,10 @@ def test_a_much_better_lexical_match_wins_a_close_call_of_ranks(leak_records, fa
     assert max(fused, key=fused.get) == "a"
     # the search passes every lexical candidate's score over the best one's
     embed_all()
-    strengths = []
-    real_rrf = semantic.rrf
-
-    def spy(lexical_rank, semantic_rank, *, translated=True, lexical_strength=None):
-        strengths.append(lexical_strength)
-        return real_rrf(
-            lexical_rank, semantic_rank, translated=translated, lexical_strength=lexical_strength
-        )
-
-    monkeypatch.setattr(semantic, "rrf", spy)
+    rrf_calls.clear()
     # the mould patent matches 곰팡이, 억제 and 벽; the others a word or a lexicon term each
     selectors.techbank_search(query="벽 곰팡이 억제", kinds=[TECHNOLOGY])
-    (strength,) = strengths
+    (strength,) = [call["lexical_strength"] for call in rrf_calls]
     leak = ("technology", leak_records["leak"].pk)
     assert ("technology", leak_records["decoy"].pk) in strength
     assert strength.pop(leak) == 1.0
