@@ -78,6 +78,7 @@ def browser() -> Iterator[Any]:
     whole session, so that neither the running loop nor DJANGO_ALLOW_ASYNC_UNSAFE leaks into
     other tests (``dure check --deploy`` in a subprocess rejects that variable).
     """
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -89,6 +90,11 @@ def browser() -> Iterator[Any]:
     try:
         yield chromium
     finally:
+        # While Playwright's event loop runs in this thread, Django (through asgiref) keeps
+        # the thread's database connections in a context variable instead of the thread-local:
+        # close them now, or that connection stays open to the end and PostgreSQL refuses to
+        # drop the test database ("1 other session using the database").
+        connections.close_all()
         chromium.close()
         playwright.stop()
         if previous is None:
