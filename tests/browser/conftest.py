@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import re
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -210,17 +210,118 @@ _STRUCTURE_JS = """() => {
 
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 
-# A page minus what changes on every render (CSRF tokens) or only names the visitor (the
-# user's name in the header). Pages with the same fingerprint get the same result, so a page
-# that several roles see is analysed once per session. The site has no scripts: the HTML the
-# server sends is the DOM that axe analyses.
-_CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*"')
-_WHOAMI = re.compile(r'(<span class="whoami">)[^<]*(</span>)')
+# Pages with the same fingerprint get the same axe result, so each is analysed once per
+# session: a page several roles see, and the 30 edit forms of 30 organisations. The site has no
+# scripts (the HTML the server sends is the DOM axe analyses) and its style sheets are files
+# the page links (kept as they are), so what axe checks is the markup: the elements, the
+# attributes that bear on a rule, and whether an element has text (a link's name, a heading,
+# a label), not which text. The fingerprint is that markup with text reduced to "has text",
+# data-only attribute values (hrefs, form values, the CSRF token, aria-label words) reduced
+# to "has a value", and ids renamed in order of first use, references (for,
+# aria-labelledby, href="#…") renamed with them, so duplicated or dangling ids still tell
+# pages apart.
+_KEPT_VALUES = frozenset(
+    {
+        "class",
+        "role",
+        "type",
+        "lang",
+        "dir",
+        "scope",
+        "colspan",
+        "rowspan",
+        "tabindex",
+        "autocomplete",
+        "style",
+        "hidden",
+        "disabled",
+        "required",
+        "readonly",
+        "multiple",
+    }
+)
+_ID_REFERENCES = frozenset(
+    {
+        "for",
+        "headers",
+        "list",
+        "form",
+        "aria-labelledby",
+        "aria-describedby",
+        "aria-controls",
+        "aria-owns",
+        "aria-activedescendant",
+        "aria-errormessage",
+        "aria-details",
+        "aria-flowto",
+    }
+)
+# aria-* attributes whose value is words, not a token
+_ARIA_TEXT = frozenset(
+    {"aria-label", "aria-description", "aria-roledescription", "aria-valuetext", "aria-placeholder"}
+)
+# what a form field holds, which no rule reads
+_IGNORED = frozenset({"selected", "checked"})
+_BUTTON_INPUTS = frozenset({"submit", "reset", "button", "image"})
+
+
+class _Markup(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[str] = []
+        self.ids: dict[str, str] = {}
+        self.raw = False  # inside <style> or <script>, whose text is kept as it is
+
+    def _id(self, value: str) -> str:
+        return self.ids.setdefault(value, f"#{len(self.ids)}")
+
+    def _attribute(self, tag: str, attrs: dict[str, str | None], name: str, value: str) -> str:
+        if name == "id":
+            return self._id(value)
+        if name in _ID_REFERENCES:
+            return " ".join(self._id(v) for v in value.split())
+        if name == "href" and value.startswith("#"):
+            return self._id(value[1:])
+        if name in _KEPT_VALUES or (name.startswith("aria-") and name not in _ARIA_TEXT):
+            return value
+        if tag in ("link", "meta"):
+            return value  # which style sheets; the viewport rule reads <meta>
+        return "…" if value else ""
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], close: str) -> None:
+        given = dict(attrs)
+        parts = [
+            f"{name}={self._attribute(tag, given, name, value or '')}"
+            for name, value in sorted(attrs)
+            if name not in _IGNORED
+            # a field's value names nothing; a button's value is its name
+            and not (name == "value" and given.get("type") not in _BUTTON_INPUTS)
+        ]
+        self.tokens.append(f"<{tag} {' '.join(parts)}{close}>")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs, "")
+        self.raw = tag in ("style", "script")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs, "/")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tokens.append(f"</{tag}>")
+        self.raw = False
+
+    def handle_data(self, data: str) -> None:
+        if self.raw:
+            self.tokens.append(data)
+        elif data.strip() and self.tokens[-1:] != ["text"]:
+            self.tokens.append("text")
 
 
 def fingerprint(html: str) -> str:
-    html = _WHOAMI.sub(r"\1\2", _CSRF_VALUE.sub(r'\1"', html))
-    return hashlib.sha256(html.encode()).hexdigest()
+    markup = _Markup()
+    markup.feed(html)
+    markup.close()
+    return hashlib.sha256("\n".join(markup.tokens).encode()).hexdigest()
 
 
 @pytest.fixture(scope="session")
