@@ -10,7 +10,14 @@ import pytest
 os.environ.setdefault("DURE_TESTING", "1")
 os.environ.setdefault("DEBUG", "true")
 
+from django.conf import settings as django_settings  # noqa: E402
+
 from dure.directory.demo import DEMO_USERNAMES  # noqa: E402
+
+# A fast hasher for the whole run, not only inside tests: the demo users' passwords are hashed
+# again every time the demo data is loaded (once per worker, and around the browser tests),
+# and PBKDF2 costs half a second per password for nothing a test checks.
+django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 ROLES = ["anonymous", *DEMO_USERNAMES]
 
@@ -33,7 +40,6 @@ def _settings_for_tests(settings, tmp_path):
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -73,3 +73,11 @@ def test_default_database_is_sqlite_in_wal_mode_under_var(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert {"directory_organisation", "search_fts", "core_auditevent"} <= tables
+
+
+def test_only_the_test_suite_hashes_passwords_with_the_fast_hasher(tmp_path, settings):
+    show = "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"
+    result = run_dure("shell", "-c", show, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
