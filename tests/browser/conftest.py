@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
@@ -331,9 +332,41 @@ def axe() -> Any:
     return Axe()
 
 
+# The memo outlives the run, in files under var/: CI runs the suite on SQLite and then on
+# PostgreSQL, and the second run renders every page again (on its own database) but opens in
+# the browser only the pages whose markup the first did not analyse. The files are named by a
+# hash of everything else the result depends on: axe-core, the site's style sheets and this
+# file (the fingerprint, the rules run, the structure checks). Delete the directory to start
+# afresh; DURE_AXE_MEMO_DIR puts it elsewhere.
+AXE_MEMO_DIR = Path(
+    os.environ.get("DURE_AXE_MEMO_DIR", Path(__file__).parents[2] / "var" / "test-axe-memo")
+)
+STYLE_SHEETS = sorted((Path(__file__).parents[2] / "src" / "dure").glob("*/static/**/*.css"))
+
+
+def _memo_version(axe: Any) -> str:
+    digest = hashlib.sha256(axe.axe_script.encode())
+    for path in [Path(__file__), *STYLE_SHEETS]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
-def _axe_memo() -> dict[str, list[str]]:
-    return {}
+def _axe_memo(axe) -> Iterator[dict[str, list[str]]]:
+    version = _memo_version(axe)
+    memo: dict[str, list[str]] = {}
+    for path in AXE_MEMO_DIR.glob("*.json"):
+        if path.name.startswith(f"{version}-"):
+            memo.update(json.loads(path.read_text(encoding="utf-8")))
+        else:
+            path.unlink(missing_ok=True)  # made for another axe, style sheet or fingerprint
+    yield memo
+    # one file per xdist worker, replaced whole (it holds what this worker loaded too)
+    AXE_MEMO_DIR.mkdir(parents=True, exist_ok=True)
+    mine = AXE_MEMO_DIR / f"{version}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.json"
+    draft = mine.with_suffix(f".{os.getpid()}.tmp")
+    draft.write_text(json.dumps(memo, ensure_ascii=False), encoding="utf-8")
+    draft.replace(mine)
 
 
 class Auditor:
