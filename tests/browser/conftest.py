@@ -357,7 +357,10 @@ def _axe_memo(axe) -> Iterator[dict[str, list[str]]]:
     memo: dict[str, list[str]] = {}
     for path in AXE_MEMO_DIR.glob("*.json"):
         if path.name.startswith(f"{version}-"):
-            memo.update(json.loads(path.read_text(encoding="utf-8")))
+            try:
+                memo.update(json.loads(path.read_text(encoding="utf-8")))
+            except ValueError:
+                continue  # unreadable: its pages are analysed again
         else:
             path.unlink(missing_ok=True)  # made for another axe, style sheet or fingerprint
     yield memo

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import fingerprint
+from .conftest import STYLE_SHEETS, fingerprint
 
 PAGE = """<!doctype html><html lang="ko"><head><title>{title}</title>
 <link rel="stylesheet" href="/static/dure/dure.css"></head>
@@ -85,3 +85,8 @@ def test_a_button_input_keeps_whether_it_has_a_value_its_name():
 
     assert fingerprint(with_button("저장")) == fingerprint(with_button("보내기"))
     assert fingerprint(with_button("")) != fingerprint(with_button("저장"))
+
+
+def test_the_remembered_results_are_keyed_by_the_site_s_style_sheets():
+    # colours come from these files, not from the markup: a change to them must invalidate
+    assert {"dure.css", "desk.css"} <= {path.name for path in STYLE_SHEETS}
