@@ -276,7 +276,7 @@ class _Markup(HTMLParser):
     def _id(self, value: str) -> str:
         return self.ids.setdefault(value, f"#{len(self.ids)}")
 
-    def _attribute(self, tag: str, attrs: dict[str, str | None], name: str, value: str) -> str:
+    def _attribute(self, tag: str, name: str, value: str) -> str:
         if name == "id":
             return self._id(value)
         if name in _ID_REFERENCES:
@@ -292,7 +292,7 @@ class _Markup(HTMLParser):
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]], close: str) -> None:
         given = dict(attrs)
         parts = [
-            f"{name}={self._attribute(tag, given, name, value or '')}"
+            f"{name}={self._attribute(tag, name, value or '')}"
             for name, value in sorted(attrs)
             if name not in _IGNORED
             # a field's value names nothing; a button's value is its name
