@@ -69,3 +69,23 @@ def org(db):
     from dure.directory.models import Organisation
 
     return lambda name: Organisation.objects.get(name=name)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """A transaction around a whole test module, for data that every test of the module starts
+    from (the permission matrices' worlds): built once, not once per test, and rolled back after
+    the module. Each test's own transaction is a savepoint inside it, so what a test writes is
+    still undone after that test. Yields a context manager that opens the database, for the
+    module-scoped fixture that builds the data (``test_permissions_pages.once_per_module``)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield django_db_blocker.unblock
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -9,6 +9,7 @@ entry here — the API (/api/) has its own matrix, the admin site only its front
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dure.directory.demo import DEMO_USERNAMES
@@ -434,8 +436,47 @@ CASES: list[Case] = [
 # --- the world the matrix runs in ----------------------------------------------------------------
 
 
-@pytest.fixture
-def world(users, org):
+def demo_users() -> dict[str, Any]:
+    from dure.accounts.models import User
+
+    return {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
+
+
+def organisation(name: str):
+    from dure.directory.models import Organisation
+
+    return Organisation.objects.get(name=name)
+
+
+def world_fixtures(build: Callable[..., Any], name: str = "world"):
+    """The fixtures of a matrix's world, from ``build(users, org)``: it runs once per test module,
+    in a transaction around the module (conftest's ``module_db``), not once per test (the
+    matrices have thousands), and each test gets a deep copy of what it returned, as Django's
+    ``setUpTestData`` gives, so that a test that changes an object in memory or adds to the
+    namespace leaves the next test the objects as the database holds them. ``name`` names the
+    per-test fixture. A module assigns both returned fixtures
+    (``_world_once, world = world_fixtures(build_world)``), and so does a module that imports
+    them; one world per module."""
+
+    @pytest.fixture(scope="module", name="world_built_once")
+    def world_built_once(module_db, tmp_path_factory):
+        # The files the world uploads live as long as it does (each test has its own MEDIA_ROOT).
+        media = tmp_path_factory.mktemp("media")
+        with module_db(), override_settings(MEDIA_ROOT=media):
+            return media, build(demo_users(), organisation)
+
+    # world_built_once is an argument, not looked up in the body: a module-scoped fixture that a
+    # test's fixture asks for by name is set up inside the test's own transaction.
+    @pytest.fixture(name=name)
+    def per_test(world_built_once, db, settings):
+        media, built = world_built_once
+        settings.MEDIA_ROOT = media
+        return copy.deepcopy(built)
+
+    return world_built_once, per_test
+
+
+def build_world(users, org):
     from dure.accounts.services import api_token_create
     from dure.directory.models import MOU, Organisation
 
@@ -462,6 +503,9 @@ def world(users, org):
         draft_mou=draft_mou,
         token=token,
     )
+
+
+_world_once, world = world_fixtures(build_world)
 
 
 def db_state() -> dict[str, Any]:

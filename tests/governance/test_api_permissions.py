@@ -19,11 +19,12 @@ import pytest
 
 from .test_permissions_pages import (
     ROLES,
+    _world_once,  # noqa: F401 - the fixtures
     closed_founding,
     governance_state,
     own_refund,
     refund_world,
-    world,  # noqa: F401 - the fixture
+    world,  # noqa: F401
 )
 
 pytestmark = pytest.mark.django_db

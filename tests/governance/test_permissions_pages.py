@@ -33,6 +33,7 @@ from test_permissions_pages import (
     members_only,
     only,
     post,
+    world_fixtures,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +44,7 @@ C = "coop/"
 NO_GET = members_only(NOT_ALLOWED)
 
 
-@pytest.fixture
-def world(users, org):
+def build_world(users, org):
     from dure.governance import services
     from dure.governance.models import Assembly, Matter, Member, RecordingMode
 
@@ -149,6 +149,9 @@ def world(users, org):
         council_minutes=council_assembly.minutes.first(),
         token=services.checkin_token(upcoming, members[2]),
     )
+
+
+_world_once, world = world_fixtures(build_world)
 
 
 def governance_state() -> dict[str, Any]:

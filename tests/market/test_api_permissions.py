@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from test_permissions_pages import world_fixtures
 
 from .test_permissions_pages import (
     BUYER,
@@ -72,8 +73,7 @@ class Case:
         return f"{self.method} {self.path}"
 
 
-@pytest.fixture
-def api_world(users):
+def build_api_world(users, org):
     from dure.market import services
     from dure.market.models import Order, Product, SubOrder
 
@@ -98,6 +98,9 @@ def api_world(users):
         refund=refund,
         pp=purchasing_world(users),  # public purchasing (see the block below MATRIX)
     )
+
+
+_world_once, api_world = world_fixtures(build_api_world, name="api_world")
 
 
 def status_is(attr, value):

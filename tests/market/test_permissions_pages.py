@@ -32,6 +32,7 @@ from test_permissions_pages import (
     members_only,
     only,
     post,
+    world_fixtures,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +44,7 @@ STATEMENT = {"seller", "creator", "supplier"}
 LOGGED_IN = [r for r in ROLES if r != "anonymous"]
 
 
-@pytest.fixture
-def world(users):
+def build_world(users, org):
     from dure.directory.models import Organisation
     from dure.market import services
     from dure.market.models import (
@@ -81,6 +81,9 @@ def world(users):
         ),
         pp=purchasing_world(users),  # public purchasing (see the block below CASES)
     )
+
+
+_world_once, world = world_fixtures(build_world)
 
 
 def market_state() -> dict[str, Any]:

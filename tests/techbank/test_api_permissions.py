@@ -28,9 +28,10 @@ from .test_permissions_pages import (
     SERIO_LICENCE,
     STAFF,
     _applicant,
+    _world_once,  # noqa: F401 - the fixtures
     report_form,
     techbank_state,
-    world,  # noqa: F401 - the fixture
+    world,  # noqa: F401
 )
 
 pytestmark = pytest.mark.django_db

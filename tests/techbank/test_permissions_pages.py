@@ -33,6 +33,7 @@ from test_permissions_pages import (
     members_only,
     only,
     post,
+    world_fixtures,
 )
 
 from .conftest import app_number, nfec_number
@@ -46,8 +47,7 @@ HANBIT_CASE = KITECH | {"sme"}  # a 한빛정밀 request to KITECH
 SERIO_LICENCE = STAFF | {"coop", "member"}  # 세리오협동조합's KRICT licence (visible)
 
 
-@pytest.fixture
-def world(users, org):
+def build_world(users, org):
     from dure.directory.models import Organisation, OrganisationKind
     from dure.techbank.models import (
         Equipment,
@@ -79,6 +79,9 @@ def world(users, org):
         exchange=ExchangeRequest.objects.get(requester=hanbit, field="레이저 용접"),
         booking=EquipmentBooking.objects.get(purpose="이종 금속 접합 시제품 용접"),
     )
+
+
+_world_once, world = world_fixtures(build_world)
 
 
 def techbank_state() -> dict[str, Any]:
