@@ -77,7 +77,7 @@ def module_db(django_db_setup, django_db_blocker):
     from (the permission matrices' worlds): built once, not once per test, and rolled back after
     the module. Each test's own transaction is a savepoint inside it, so what a test writes is
     still undone after that test. Yields a context manager that opens the database, for the
-    module-scoped fixture that builds the data (``test_permissions_pages.once_per_module``)."""
+    module-scoped fixture that builds the data (``test_permissions_pages.world_fixtures``)."""
     from django.db import transaction
 
     with django_db_blocker.unblock():
