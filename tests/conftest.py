@@ -4,6 +4,7 @@ the demo stories loaded; every test runs in a transaction that is rolled back.""
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -42,11 +43,21 @@ def _settings_for_tests(settings, tmp_path):
     settings.AXES_ENABLED = False
 
 
-@pytest.fixture
-def users(db):
+def _demo_users() -> dict:
     from dure.accounts.models import User
 
     return {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
+
+
+def _organisation(name: str):
+    from dure.directory.models import Organisation
+
+    return Organisation.objects.get(name=name)
+
+
+@pytest.fixture
+def users(db):
+    return _demo_users()
 
 
 @pytest.fixture
@@ -66,9 +77,7 @@ def client_for(client, users):
 @pytest.fixture
 def org(db):
     """org("기술융합협동조합") → the organisation with that name."""
-    from dure.directory.models import Organisation
-
-    return lambda name: Organisation.objects.get(name=name)
+    return _organisation
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +85,16 @@ def module_db(django_db_setup, django_db_blocker):
     """A transaction around a whole test module, for data that every test of the module starts
     from (the permission matrices' worlds): built once, not once per test, and rolled back after
     the module. Each test's own transaction is a savepoint inside it, so what a test writes is
-    still undone after that test. Yields a context manager that opens the database, for the
-    module-scoped fixture that builds the data (``test_permissions_pages.world_fixtures``)."""
+    still undone after that test. The module-scoped fixture that builds the data
+    (``test_permissions_pages.world_fixtures``) gets ``open()``, a context manager that opens the
+    database, and the ``users`` and ``org`` that the fixtures of those names give a test."""
     from django.db import transaction
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
     try:
-        yield django_db_blocker.unblock
+        yield SimpleNamespace(open=django_db_blocker.unblock, users=_demo_users, org=_organisation)
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)

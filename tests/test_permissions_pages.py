@@ -436,18 +436,6 @@ CASES: list[Case] = [
 # --- the world the matrix runs in ----------------------------------------------------------------
 
 
-def demo_users() -> dict[str, Any]:
-    from dure.accounts.models import User
-
-    return {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
-
-
-def organisation(name: str):
-    from dure.directory.models import Organisation
-
-    return Organisation.objects.get(name=name)
-
-
 def world_fixtures(build: Callable[..., Any], name: str = "world"):
     """The fixtures of a matrix's world, from ``build(users, org)``: it runs once per test module,
     in a transaction around the module (conftest's ``module_db``), not once per test (the
@@ -462,8 +450,8 @@ def world_fixtures(build: Callable[..., Any], name: str = "world"):
     def world_built_once(module_db, tmp_path_factory):
         # The files the world uploads live as long as it does (each test has its own MEDIA_ROOT).
         media = tmp_path_factory.mktemp("media")
-        with module_db(), override_settings(MEDIA_ROOT=media):
-            return media, build(demo_users(), organisation)
+        with module_db.open(), override_settings(MEDIA_ROOT=media):
+            return media, build(module_db.users(), module_db.org)
 
     # world_built_once is an argument, not looked up in the body: a module-scoped fixture that a
     # test's fixture asks for by name is set up inside the test's own transaction.
