@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "dure.governance",
     "dure.ledger",
     "dure.market",
+    "dure.programs",
     "dure.api",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -83,10 +83,14 @@ def account_export(*, user: User) -> dict[str, Any]:
     """Everything Dure holds about this person, as JSON-friendly data — and nothing about
     anybody else (activity on other people's records keeps only the kind and id of the record).
     """
+    from dure.programs.selectors import registrations_of_person
+
     memberships = list(user.memberships.select_related("organisation"))
+    registrations = registrations_of_person(user=user)
     own = {
         "accounts.user": {str(user.pk)},
         "directory.membership": {str(m.pk) for m in memberships},
+        "programs.registration": {str(r["id"]) for r in registrations},
     }
 
     def label(event: AuditEvent) -> str:
@@ -146,6 +150,7 @@ def account_export(*, user: User) -> dict[str, Any]:
             }
             for t in user.api_tokens.all()
         ],
+        "program_registrations": registrations,
         "activity": activity,
     }
 
@@ -171,6 +176,9 @@ def account_delete(*, user: User) -> User:
     membership_ids = [str(pk) for pk in user.memberships.values_list("pk", flat=True)]
     now = timezone.now()
 
+    from dure.programs.services import registrations_forget
+
+    registrations_forget(user=user)  # frees their seats while they can still act
     user.memberships.all().delete()
     user.api_tokens.all().delete()
     user.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)

@@ -23,6 +23,7 @@ def navigation(request):
         (reverse("directory:mou_list"), _("업무협약")),
         (reverse("techbank:home"), _("기술은행")),
         (reverse("market:home"), _("장터")),
+        (reverse("programs:list"), _("교육·행사")),
     ]
     if roles.is_staff or roles.institute_staff:
         items.append((reverse("desk:queue"), _("상담 업무")))

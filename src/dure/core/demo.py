@@ -12,6 +12,7 @@ DEMO_LOADERS = (
     "dure.desk.demo",
     "dure.governance.demo",
     "dure.market.demo",
+    "dure.programs.demo",
 )
 
 
