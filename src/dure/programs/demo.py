@@ -168,7 +168,6 @@ def load_demo() -> dict[str, int]:
             kind=kind,
             title=title,
             summary=summary,
-            description=summary,
             audience=audience,
             starts_at=starts,
             ends_at=starts + dt.timedelta(hours=hours),
@@ -187,7 +186,7 @@ def load_demo() -> dict[str, int]:
         ):
             if username not in people:
                 continue
-            at = starts - dt.timedelta(days=7 - offset)
+            at = min(starts, timezone.now()) - dt.timedelta(days=7 - offset)
             registration = Registration.objects.create(
                 program=program,
                 person=people[username],
