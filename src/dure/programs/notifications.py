@@ -106,16 +106,16 @@ def program_cancelled(program_id: int, registration_ids: list[int]) -> int:
         r.person
         for r in Registration.objects.select_related("person").filter(pk__in=registration_ids)
     ]
-    facts = {**_facts(program), "reason": program.cancel_reason}
+    # The facts are formatted inside the lambdas: in each recipient's language.
     return send_once(
         f"program:{program.pk}:cancelled",
         [pair for person in people for pair in _recipient(person)],
-        lambda: _("[두레] 교육·행사가 취소되었습니다: %(title)s") % facts,
+        lambda: _("[두레] 교육·행사가 취소되었습니다: %(title)s") % _facts(program),
         lambda: (
             _(
                 "신청하신 %(title)s (%(when)s)이(가) 취소되었습니다.\n\n사유: %(reason)s\n\n"
                 "불편을 드려 죄송합니다.\n%(url)s\n"
             )
-            % facts
+            % {**_facts(program), "reason": program.cancel_reason}
         ),
     )

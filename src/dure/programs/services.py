@@ -244,15 +244,17 @@ def program_publish(*, actor: Any, program: Program) -> Program:
 
 @transaction.atomic
 def program_cancel(*, actor: Any, program: Program, reason: str) -> Program:
-    """Cancel a programme: every live registration is cancelled with it and its people told."""
+    """Cancel a programme before it starts: every live registration is cancelled with it and
+    its people told."""
     program = Program.objects.select_for_update().get(pk=program.pk)
     if not access.can_manage_program(actor, program):
         raise PermissionDenied
     reason = " ".join(_text(reason).split())
     if program.status == Program.Status.CANCELLED:
         raise _error("status", _("이미 취소된 교육·행사입니다."), "program_cancelled")
-    if program.ends_at <= timezone.now():
-        raise _error("status", _("이미 끝난 교육·행사는 취소할 수 없습니다."), "program_over")
+    if program.starts_at <= timezone.now():
+        # Once it has started it took place (attendance may be recorded): it stays on record.
+        raise _error("status", _("이미 시작한 교육·행사는 취소할 수 없습니다."), "program_started")
     if not reason:
         raise _error("reason", _("취소 사유를 입력해 주세요."), "required")
     if len(reason) > 300:
