@@ -26,8 +26,16 @@ ROLES = ["anonymous", *DEMO_USERNAMES]
 STAFF = {"admin", "center"}
 
 # Apps whose endpoints have their own matrix (with its own completeness check) in their test
-# folder: tests/<app>/test_api_permissions.py.
-OWN_MATRIX_PREFIXES = ("/desk/", "/routing/", "/techbank/", "/governance/", "/market/")
+# folder: tests/<app>/test_api_permissions.py. ("/programs" without a slash: its list and create
+# are /programs itself.)
+OWN_MATRIX_PREFIXES = (
+    "/desk/",
+    "/routing/",
+    "/techbank/",
+    "/governance/",
+    "/market/",
+    "/programs",
+)
 
 
 def expect(default: int, **per_role: int) -> dict[str, int]:

@@ -7,13 +7,24 @@ its waiting list behind ``member``, ``coop`` cancels, and ``member`` moves up.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from .test_techbank_journey import Journey, journey  # noqa: F401 - the fixture
+from .test_techbank_journey import Journey
 
 pytestmark = pytest.mark.browser
 
 TITLE = "스마트공장 협동조합 실무 교육"
+
+
+@pytest.fixture
+def journey(browser, axe, audit, live_server, browser_data) -> Iterator[Journey]:
+    trip = Journey(browser, axe, audit, live_server)
+    try:
+        yield trip
+    finally:
+        trip.close()
 
 
 def test_a_centre_publishes_a_course_and_an_sme_registers_with_the_keyboard(journey: Journey):

@@ -137,6 +137,7 @@ def _mount_routers() -> None:
     from dure.governance.api import router as governance_router
     from dure.market.api import router as market_router
     from dure.market.api_purchasing import router as purchasing_router
+    from dure.programs.api import router as programs_router
     from dure.routing.api import router as routing_router
     from dure.techbank.api import router as techbank_router
 
@@ -149,6 +150,7 @@ def _mount_routers() -> None:
     api.add_router("/governance", governance_router)
     api.add_router("/market", market_router)
     api.add_router("/market", purchasing_router)  # public purchasing (견적요청·발주)
+    api.add_router("/programs", programs_router)
 
 
 _mount_routers()

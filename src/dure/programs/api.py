@@ -42,7 +42,6 @@ from .schemas import (
     RegistrationOut,
     RegistrationPage,
 )
-from .views import REGISTRANT_FIELDS
 
 router = Router(tags=["programs"])
 
@@ -96,7 +95,10 @@ def _registration(user: Any, id: int) -> Registration:
     return _registration_out(access.access_registration(user=user, registration_id=id))
 
 
-# --- registrations of the caller (before /{id}, which would not match them anyway: id is an int)
+# --- the caller's registrations -----------------------------------------------------------------
+# Declared before /{id}: ninja's {id} matches any one path segment (the int is checked after
+# routing), so only the number of segments keeps /registrations/mine (two) away from /{id} (one)
+# and /registrations/{id}/cancel (three) away from /{id}/cancel (two); the tests check both.
 
 
 @router.get(
@@ -105,7 +107,7 @@ def _registration(user: Any, id: int) -> Registration:
     **WRITE,
 )
 def list_my_registrations(request: HttpRequest, filters: Query[RegistrationFilters]) -> dict:
-    """내 참가 신청 (가까운 교육·행사부터가 아니라 늦은 것부터)."""
+    """내 참가 신청 (시작 일시가 늦은 교육·행사부터, 취소한 신청 포함; `status`로 거를 수 있습니다)."""
     qs = selectors.my_registrations(user=request.user)
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -244,7 +246,7 @@ def list_registrants(request: HttpRequest, id: int, filters: Query[RegistrationF
         actor=request.user,
         via=PersonalDataAccess.Via.API,
         subject=program,
-        fields=REGISTRANT_FIELDS,
+        fields=selectors.REGISTRANT_FIELDS,
         purpose="교육·행사 신청자 확인과 출석 기록",
     )
     page["counts"] = selectors.status_counts(program=program)
@@ -258,15 +260,32 @@ def list_registrants(request: HttpRequest, id: int, filters: Query[RegistrationF
             "organisation": r.organisation,
             "note": r.note,
             "status": r.status,
-            "waitlist_position": selectors.waitlist_position(r),
+            "waitlist_position": position,
             "attended": r.attended,
             "created_at": r.created_at,
             "confirmed_at": r.confirmed_at,
             "cancelled_at": r.cancelled_at,
         }
-        for r in page["results"]
+        for r, position in zip(page["results"], _waitlist_positions(page["results"]), strict=True)
     ]
     return page
+
+
+def _waitlist_positions(rows: list[Registration]) -> list[int | None]:
+    """The waiting list's positions of a page of ``selectors.registrants``, which lists the
+    waiting in line order: the first one's position is asked, the next ones follow it (one
+    query a page rather than one a row)."""
+    positions: list[int | None] = []
+    next_position: int | None = None
+    for row in rows:
+        if row.status != Registration.Status.WAITLISTED:
+            positions.append(None)
+            continue
+        if next_position is None:
+            next_position = selectors.waitlist_position(row) or 1
+        positions.append(next_position)
+        next_position += 1
+    return positions
 
 
 @router.post(

@@ -12,6 +12,8 @@ from . import access
 from .models import Program, Registration
 
 PAGE_SIZE = 20
+# The personal data a registrant list shows (recorded with each view and export of it).
+REGISTRANT_FIELDS = ["person.display_name", "person.email", "person.phone", "organisation", "note"]
 
 
 def program_list(

@@ -44,6 +44,7 @@ PROGRAM_FIELDS = (
 )
 MAX_CAPACITY = 100_000
 MAX_FEE = 100_000_000  # 1억 원: a fee beyond it is a typing mistake
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # beyond them a date is a typing mistake
 
 
 def _error(field: str, message: Any, code: str, params: dict | None = None) -> ValidationError:
@@ -110,6 +111,15 @@ def _clean_program(data: dict[str, Any]) -> dict[str, Any]:
             else:
                 add(field, _("일시 형식이 올바르지 않습니다."), "datetime_format")
             times[field] = None
+    for field, moment in times.items():
+        if moment is not None and not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            add(
+                field,
+                _("%(low)s년부터 %(high)s년 사이의 일시를 입력해 주세요."),
+                "datetime_out_of_range",
+                {"low": EARLIEST_YEAR, "high": LATEST_YEAR},
+            )
+            times[field] = None
     starts, ends, closes = times["starts_at"], times["ends_at"], times["registration_closes_at"]
     if starts is None and "starts_at" not in errors:
         add("starts_at", _("시작 일시를 입력해 주세요."), "required")
@@ -141,12 +151,12 @@ def _clean_program(data: dict[str, Any]) -> dict[str, Any]:
             add("sido", _("시도 코드가 올바르지 않습니다."), "invalid_choice")
 
     for field, maximum, optional in (("capacity", MAX_CAPACITY, True), ("fee", MAX_FEE, False)):
-        value = data.get(field)
-        if value in (None, ""):
+        raw = data.get(field)
+        if raw in (None, ""):
             out[field] = None if optional else 0
             continue
         try:
-            number = int(str(value).replace(",", "").strip())
+            number = int(str(raw).replace(",", "").strip())
         except (TypeError, ValueError):
             add(field, _("숫자로 입력해 주세요."), "invalid")
             continue
@@ -172,8 +182,16 @@ def _snapshot(program: Program) -> dict[str, Any]:
     }
 
 
+def _id(value: Any) -> int:
+    """An object's or a raw id; 0 (no row) for anything that is not a number."""
+    try:
+        return int(getattr(value, "pk", value))
+    except (TypeError, ValueError):
+        return 0
+
+
 def _host(actor: Any, host: Any) -> Organisation:
-    organisation = access.host_choices(actor).filter(pk=getattr(host, "pk", host)).first()
+    organisation = access.host_choices(actor).filter(pk=_id(host)).first()
     if organisation is None:
         raise _error("host", _("이 기관의 교육·행사를 등록할 수 없습니다."), "host_not_allowed")
     return organisation
@@ -319,11 +337,7 @@ def registration_create(
             errors["note"] = [exc]
     org = None
     if organisation not in (None, ""):
-        org = (
-            access.registrant_organisations(actor)
-            .filter(pk=getattr(organisation, "pk", organisation))
-            .first()
-        )
+        org = access.registrant_organisations(actor).filter(pk=_id(organisation)).first()
         if org is None:
             errors["organisation"] = [
                 ValidationError(_("소속된 기관만 고를 수 있습니다."), "organisation_not_member")
@@ -411,8 +425,10 @@ def registration_cancel(*, actor: Any, registration: Registration) -> Registrati
 
 def _promote_waitlisted(program: Program, actor: Any) -> list[int]:
     """Give free seats to the people waiting, first come first served, until the programme
-    starts. Call with the programme's row locked."""
-    if program.status != Program.Status.PUBLISHED or timezone.now() >= program.starts_at:
+    starts or, when registration stays open after the start, until it closes (a newcomer must
+    never take a seat ahead of those waiting). Call with the programme's row locked."""
+    window_ends = max(program.starts_at, program.registration_closes_at)
+    if program.status != Program.Status.PUBLISHED or timezone.now() >= window_ends:
         return []
     promoted: list[int] = []
     waiting = Registration.objects.filter(

@@ -23,8 +23,6 @@ from . import access, selectors, services
 from .forms import CancelProgramForm, ProgramFilterForm, ProgramForm, RegistrationForm
 from .models import Program, Registration
 
-REGISTRANT_FIELDS = ["person.display_name", "person.email", "person.phone", "organisation", "note"]
-
 
 def _form_page(request: HttpRequest, template: str, context: dict, form: Any) -> HttpResponse:
     return render(
@@ -259,7 +257,7 @@ def registrants(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user,
         via=PersonalDataAccess.Via.PAGE,
         subject=program,
-        fields=REGISTRANT_FIELDS,
+        fields=selectors.REGISTRANT_FIELDS,
         purpose="교육·행사 신청자 확인과 출석 기록",
     )
     return render(
@@ -314,7 +312,7 @@ def registrants_export(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user,
         via=PersonalDataAccess.Via.EXPORT,
         subject=program,
-        fields=REGISTRANT_FIELDS,
+        fields=selectors.REGISTRANT_FIELDS,
         purpose="교육·행사 신청자 명단 내보내기",
     )
     return table_response(
