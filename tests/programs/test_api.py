@@ -633,7 +633,7 @@ def test_managers_list_registrants_with_personal_data_and_the_access_is_logged(
     client_for, program, users
 ):
     from dure.core.models import PersonalDataAccess
-    from dure.programs.views import REGISTRANT_FIELDS
+    from dure.programs.selectors import REGISTRANT_FIELDS
 
     pk = program(FULL).pk
     send(client_for("sme"), "post", f"/{pk}/registrations", {"note": "주차 필요"})
