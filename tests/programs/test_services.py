@@ -544,11 +544,6 @@ def test_the_cancellation_email_speaks_each_recipients_language(
     assert _datetime_in("en", program) in mail[english.email].body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the programmes' e-mail texts are not in locale/en/LC_MESSAGES/django.po (the desk's "
-    "and the other apps' are): a person who chose English gets them in Korean",
-)
 def test_an_english_speaking_registrant_is_written_to_in_english(
     new_program, person, mailoutbox, django_capture_on_commit_callbacks
 ):
