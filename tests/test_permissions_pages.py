@@ -151,6 +151,17 @@ def mou_renamed(w, role):
 
 MISSING = 987654
 
+
+def _target(year, key):
+    from dure.insights.models import PolicyTarget
+
+    return (
+        PolicyTarget.objects.filter(year=year, indicator=key)
+        .values_list("target", flat=True)
+        .first()
+    )
+
+
 # Who may edit which demo organisation (edit page, history page): staff and its
 # representative / chair / secretary.
 HANBIT_EDITORS = STAFF | {"sme"}
@@ -426,6 +437,43 @@ CASES: list[Case] = [
         lambda w: f"/directory/mou/{w.draft_mou.pk}/attachment/",
         members_only(NOT_ALLOWED),
     ),
+    # --- policy indicators: a public dashboard, targets set by staff ------------------------------
+    get("insights/", lambda w: "/insights/", everyone(OK)),
+    get("insights/", lambda w: "/insights/?year=2025", everyone(OK), variant="year"),
+    get("insights/", lambda w: "/insights/?year=abc", everyone(OK), variant="bad year"),
+    post("insights/", lambda w: "/insights/", everyone(NOT_ALLOWED)),
+    get("insights/export/", lambda w: "/insights/export/?format=xlsx", everyone(OK)),
+    get(
+        "insights/export/",
+        lambda w: "/insights/export/?format=pdf",
+        everyone(NOT_FOUND),
+        variant="bad format",
+    ),
+    post("insights/export/", lambda w: "/insights/export/", everyone(NOT_ALLOWED)),
+    get("insights/targets/<int:year>/", lambda w: "/insights/targets/2026/", only(STAFF)),
+    get(
+        "insights/targets/<int:year>/",
+        lambda w: "/insights/targets/1999/",
+        only(set()),
+        variant="out of range",
+    ),
+    post(
+        "insights/targets/<int:year>/",
+        lambda w: "/insights/targets/2026/",
+        only(STAFF, REDIRECT),
+        data=lambda w, r: {"cooperatives_founded": "25", "mous_signed": ""},
+        changes=STAFF,
+        effect=lambda w, r: (
+            _target(2026, "cooperatives_founded") == 25 and _target(2026, "mous_signed") is None
+        ),
+    ),
+    post(
+        "insights/targets/<int:year>/",
+        lambda w: "/insights/targets/2026/",
+        only(STAFF, BAD),
+        data=lambda w, r: {"cooperatives_founded": "-3"},
+        variant="negative",
+    ),
     # --- staff ----------------------------------------------------------------------------------
     get("staff/audit/", lambda w: "/staff/audit/", only({"admin"})),
     # GET-only: any signed-in POST is refused before the admin check
@@ -501,6 +549,7 @@ def db_state() -> dict[str, Any]:
     from dure.accounts.models import ApiToken, Consent, User
     from dure.core.models import AuditEvent
     from dure.directory.models import MOU, Membership, Organisation
+    from dure.insights.models import PolicyTarget
     from dure.search.models import SearchDocument
 
     user_fields = [f.attname for f in User._meta.concrete_fields if f.name != "last_login"]
@@ -517,6 +566,7 @@ def db_state() -> dict[str, Any]:
         "tokens": list(ApiToken.objects.order_by("pk").values()),
         "consents": list(Consent.objects.order_by("pk").values()),
         "search": list(SearchDocument.objects.order_by("pk").values("pk", "title", "body")),
+        "policy_targets": list(PolicyTarget.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
     }
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "dure.ledger",
     "dure.market",
     "dure.programs",
+    "dure.insights",
     "dure.api",
     "django.contrib.admin",
     "django.contrib.auth",

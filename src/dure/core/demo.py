@@ -13,6 +13,7 @@ DEMO_LOADERS = (
     "dure.governance.demo",
     "dure.market.demo",
     "dure.programs.demo",
+    "dure.insights.demo",
 )
 
 

@@ -14,6 +14,7 @@ from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, Query
 from django.http import Http404
 from django.utils import timezone
 
+from dure.core.stats import monthly
 from dure.directory.access import roles_of
 from dure.directory.models import Organisation, OrganisationKind
 
@@ -950,3 +951,12 @@ def timeline(*, user: Any, case: Case) -> list[CaseEvent]:
     if not access.can_see_internal(user, case):
         qs = qs.filter(is_internal=False)
     return list(qs)
+
+
+# --- policy indicators (``dure.insights``) ------------------------------------------------------
+
+
+def cases_resolved_monthly(*, year: int) -> list[int]:
+    """Cases resolved in each month of ``year`` (those resolved, then reopened and not yet
+    resolved again, not counted)."""
+    return monthly(Case.objects.filter(resolved_at__isnull=False), "resolved_at", year)

@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 
+from dure.core.stats import monthly
 from dure.search.services import search
 
 from . import access
-from .models import MOU, Organisation, StrategicField
+from .models import COOPERATIVE_KINDS, MOU, Organisation, StrategicField
 from .search_index import KIND as ORGANISATION_KIND
 
 LIST_RELATED = ("sido", "sigungu")
@@ -131,3 +132,26 @@ def mou_list(*, user: Any) -> QuerySet[MOU]:
 def kind_counts(*, user: Any) -> dict[str, int]:
     rows = access.organisations_visible_to(user).values("kind").annotate(n=Count("id"))
     return {row["kind"]: row["n"] for row in rows}
+
+
+# --- policy indicators (``dure.insights``) ------------------------------------------------------
+
+
+def cooperatives_founded_monthly(*, year: int) -> list[int]:
+    """Cooperatives (every cooperative kind) founded in each month of ``year``."""
+    return monthly(Organisation.objects.filter(kind__in=COOPERATIVE_KINDS), "founded_on", year)
+
+
+def cooperative_jobs_founded_monthly(*, year: int) -> list[int]:
+    """The employees of the cooperatives founded in each month of ``year`` (as recorded)."""
+    return monthly(
+        Organisation.objects.filter(kind__in=COOPERATIVE_KINDS),
+        "founded_on",
+        year,
+        total="employee_count",
+    )
+
+
+def mous_signed_monthly(*, year: int) -> list[int]:
+    """MOUs signed in each month of ``year`` (drafts left out)."""
+    return monthly(MOU.objects.exclude(status=MOU.Status.DRAFT), "signed_on", year)

@@ -8,6 +8,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from dure.core.stats import monthly
+
 from . import access
 from .models import Program, Registration
 
@@ -115,3 +117,8 @@ def registrations_of_person(*, user: Any) -> list[dict[str, Any]]:
         }
         for r in my_registrations(user=user)
     ]
+
+
+def attendance_monthly(*, year: int) -> list[int]:
+    """People who attended a course or event, by the month it started, in ``year``."""
+    return monthly(Registration.objects.filter(attended=True), "program__starts_at", year)

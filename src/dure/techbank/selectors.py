@@ -19,6 +19,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dure.core.audit import personal_data_access_record
+from dure.core.stats import monthly
 from dure.directory.access import RoleSet, roles_of
 from dure.directory.models import Organisation
 from dure.search.analysis import MAX_QUERY_CHARS
@@ -43,6 +44,7 @@ from .models import (
     RoyaltyReport,
     Technology,
     TransferApplication,
+    TransferEvent,
     TransferStatus,
 )
 from .search_index import (
@@ -982,3 +984,12 @@ __all__ = [
     "techbank_search",
     "transfer_pipeline",
 ]
+
+
+# --- policy indicators (``dure.insights``) ------------------------------------------------------
+
+
+def transfers_reaching_monthly(*, year: int, status: str) -> list[int]:
+    """Transfer applications that reached ``status`` (contracted, commercialised …) in each
+    month of ``year``."""
+    return monthly(TransferEvent.objects.filter(to_status=status), "at", year)
