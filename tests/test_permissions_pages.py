@@ -31,7 +31,7 @@ STAFF = {"admin", "center"}
 
 # Apps whose pages have their own matrix (with its own completeness check over its prefix) in
 # their test folder: tests/<app>/test_permissions_pages.py, reusing this module's helpers.
-OWN_MATRIX_PREFIXES = ("desk/", "techbank/", "coop/", "market/", "programs/")
+OWN_MATRIX_PREFIXES = ("desk/", "techbank/", "coop/", "market/", "programs/", "founding/")
 
 OK, NOT_FOUND, NOT_ALLOWED, BAD = 200, 404, 405, 400
 LOGIN = "login"  # 302 to the login page, with ?next=

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dure.market",
     "dure.programs",
     "dure.insights",
+    "dure.founding",
     "dure.api",
     "django.contrib.admin",
     "django.contrib.auth",

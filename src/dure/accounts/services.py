@@ -83,6 +83,7 @@ def account_export(*, user: User) -> dict[str, Any]:
     """Everything Dure holds about this person, as JSON-friendly data — and nothing about
     anybody else (activity on other people's records keeps only the kind and id of the record).
     """
+    from dure.founding.selectors import consultations_of_person
     from dure.programs.selectors import registrations_of_person
 
     memberships = list(user.memberships.select_related("organisation"))
@@ -151,6 +152,7 @@ def account_export(*, user: User) -> dict[str, Any]:
             for t in user.api_tokens.all()
         ],
         "program_registrations": registrations,
+        "founding_consultations": consultations_of_person(user=user),
         "activity": activity,
     }
 
@@ -176,9 +178,11 @@ def account_delete(*, user: User) -> User:
     membership_ids = [str(pk) for pk in user.memberships.values_list("pk", flat=True)]
     now = timezone.now()
 
+    from dure.founding.services import applicant_forget
     from dure.programs.services import registrations_forget
 
     registrations_forget(user=user)  # frees their seats while they can still act
+    applicant_forget(user=user)
     user.memberships.all().delete()
     user.api_tokens.all().delete()
     user.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)

@@ -24,6 +24,7 @@ def navigation(request):
         (reverse("techbank:home"), _("기술은행")),
         (reverse("market:home"), _("장터")),
         (reverse("programs:list"), _("교육·행사")),
+        (reverse("founding:home"), _("설립 상담")),
     ]
     if roles.is_staff or roles.institute_staff:
         items.append((reverse("desk:queue"), _("상담 업무")))

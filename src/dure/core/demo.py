@@ -13,6 +13,7 @@ DEMO_LOADERS = (
     "dure.governance.demo",
     "dure.market.demo",
     "dure.programs.demo",
+    "dure.founding.demo",
     "dure.insights.demo",
 )
 

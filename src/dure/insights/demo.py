@@ -8,6 +8,7 @@ from .indicators import IndicatorKey
 from .models import PolicyTarget
 
 TARGETS = {
+    IndicatorKey.FOUNDING_CONSULTATIONS: 30,
     IndicatorKey.COOPERATIVES_FOUNDED: 12,
     IndicatorKey.COOPERATIVE_JOBS: 60,
     IndicatorKey.SME_CASES_RESOLVED: 40,

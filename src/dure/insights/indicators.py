@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 
 class IndicatorKey(models.TextChoices):
+    FOUNDING_CONSULTATIONS = "founding_consultations", _("협동조합 설립 상담")
     COOPERATIVES_FOUNDED = "cooperatives_founded", _("협동조합 설립")
     COOPERATIVE_JOBS = "cooperative_jobs", _("신설 협동조합 일자리")
     SME_CASES_RESOLVED = "sme_cases_resolved", _("기술 애로 해결")
@@ -37,6 +38,12 @@ class Indicator:
     @property
     def label(self) -> str:
         return str(IndicatorKey(self.key).label)
+
+
+def _founding(year: int) -> list[int]:
+    from dure.founding.selectors import consultations_received_monthly
+
+    return consultations_received_monthly(year=year)
 
 
 def _cooperatives(year: int) -> list[int]:
@@ -79,6 +86,12 @@ def _mous(year: int) -> list[int]:
 
 
 INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        IndicatorKey.FOUNDING_CONSULTATIONS,
+        pgettext_lazy("indicator unit", "건"),
+        _("지원센터가 받은 협동조합 설립 상담 신청 (신청일 기준)"),
+        _founding,
+    ),
     Indicator(
         IndicatorKey.COOPERATIVES_FOUNDED,
         pgettext_lazy("indicator unit", "개"),
