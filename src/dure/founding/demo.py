@@ -111,12 +111,18 @@ def load_demo() -> dict[str, int]:
             created_at=now - dt.timedelta(days=days_ago)
         )
         before = ""
-        for step in [Stage.RECEIVED, *path]:
-            StageEvent.objects.create(
+        steps = [Stage.RECEIVED, *path]
+        for index, step in enumerate(steps):
+            event = StageEvent.objects.create(
                 consultation=consultation,
                 from_stage=before,
                 to_stage=step,
                 actor=applicant if step == Stage.RECEIVED else people.get("center"),
+            )
+            # Spread the steps over the consultation's life (demo data only: the events are
+            # append-only for everything else).
+            StageEvent.objects.filter(pk=event.pk).update(
+                at=now - dt.timedelta(days=days_ago * (len(steps) - index) / len(steps))
             )
             before = step
         for days, mode, topics, summary, next_steps in SESSIONS.get(name, []):
