@@ -16,8 +16,10 @@ def run_dure(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProc
         k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DURE_TESTING")
     }
     environment.update({"DURE_VAR_DIR": str(tmp_path / "var"), **env})
+    # A guard against a hung command, not a speed check: a full migrate takes 15–20 s on an
+    # idle 2-core machine and several times that when the machine is busy.
     return subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
-        [*DURE, *args], capture_output=True, text=True, env=environment, timeout=120, check=False
+        [*DURE, *args], capture_output=True, text=True, env=environment, timeout=600, check=False
     )
 
 

@@ -53,7 +53,9 @@ class RequestForm(AccessibleFormMixin, forms.Form):
 
 
 class SessionForm(AccessibleFormMixin, forms.Form):
-    held_on = forms.DateField(label=_("상담일"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("상담일"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     mode = forms.ChoiceField(label=_("방식"), choices=Session.Mode.choices)
     topics = forms.MultipleChoiceField(
         label=_("주제"), choices=Topic.choices, widget=forms.CheckboxSelectMultiple

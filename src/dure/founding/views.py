@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -147,7 +148,10 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.access_consultation(user=request.user, consultation_id=pk, manage=True)
     if not consultation.is_open:
         raise Http404
-    form = SessionForm(request.POST if request.method == "POST" else None)
+    form = SessionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"held_on": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.session_record(
