@@ -7,7 +7,7 @@ fails when an endpoint is added without deciding who may call it.
 Setup for the object-level cases: 세리오협동조합 is made private (its chair ``coop`` and its
 member ``member`` still see it), and a draft MOU between 세리오협동조합 and 한빛정밀 is visible
 only to its parties' people (``coop``, ``member``, ``sme``) and to staff (``admin``,
-``center``).
+``center``). The policy dashboard (/insights) is public; its targets are set by staff only.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ OWN_MATRIX_PREFIXES = (
     "/governance/",
     "/market/",
     "/programs",
+    "/founding",
 )
 
 
@@ -48,7 +49,7 @@ def expect(default: int, **per_role: int) -> dict[str, int]:
 class Case:
     method: str
     path: str  # as in the OpenAPI schema, under /api/v1
-    target: str = ""  # what {id} is: "hanbit", "serio" (private), "draft_mou"
+    target: str = ""  # what {id} is: "hanbit", "serio" (private), "draft_mou"; {year}: "year"
     body: dict = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
     label: str = ""
@@ -106,7 +107,35 @@ MATRIX = [
     ),
     Case("GET", "/reference/sido", statuses=expect(200)),
     Case("GET", "/reference/strategic-fields", statuses=expect(200)),
+    Case("GET", "/insights", statuses=expect(200)),
+    Case(
+        "PUT",
+        "/insights/targets/{year}",
+        "year",
+        body={"targets": {"mous_signed": 77, "cooperatives_founded": None}},
+        statuses=expect(403, anonymous=401, admin=200, center=200),
+    ),
 ]
+
+TARGET_YEAR = 2021  # the year whose policy targets the PUT case sets
+
+
+def policy_targets_snapshot() -> list[tuple]:
+    """Every policy target row, to prove a refused PUT changed nothing."""
+    from dure.insights.models import PolicyTarget
+
+    return list(
+        PolicyTarget.objects.order_by("pk").values_list(
+            "pk", "year", "indicator", "target", "set_by_id", "updated_at"
+        )
+    )
+
+
+def audit_count() -> int:
+    """Audit rows other than logins (which the test clients cause)."""
+    from dure.core.models import AuditEvent
+
+    return AuditEvent.objects.exclude(action__startswith="auth.").count()
 
 
 @pytest.fixture
@@ -119,7 +148,23 @@ def targets(users, org):
     draft = MOU.objects.create(title="권한 시험 협약", scope="시험", status=MOU.Status.DRAFT)
     draft.parties.set([serio, hanbit])
     public = MOU.objects.filter(status=MOU.Status.ACTIVE).order_by("pk").first()
-    return {"hanbit": hanbit.pk, "serio": serio.pk, "draft_mou": draft.pk, "public_mou": public.pk}
+    _year_with_targets(users["admin"])
+    return {
+        "hanbit": hanbit.pk,
+        "serio": serio.pk,
+        "draft_mou": draft.pk,
+        "public_mou": public.pk,
+        "year": TARGET_YEAR,
+    }
+
+
+def _year_with_targets(actor) -> None:
+    """TARGET_YEAR with two targets, so a PUT that got through would change and remove one."""
+    from dure.insights.models import PolicyTarget
+
+    PolicyTarget.objects.filter(year=TARGET_YEAR).delete()
+    for key, value in {"mous_signed": 5, "cooperatives_founded": 12}.items():
+        PolicyTarget.objects.create(year=TARGET_YEAR, indicator=key, target=value, set_by=actor)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -132,9 +177,12 @@ def test_role_gets_the_expected_status_and_refused_writes_change_nothing(
     # given
     client = client_for(role)
     path = case.path.replace("{id}", str(targets.get(case.target, "")))
+    path = path.replace("{year}", str(targets.get(case.target, "")))
     row = targets.get(case.target) if case.method == "PATCH" else None
     before = organisation_snapshot(row) if row else None
     count_before = Organisation.objects.count()
+    policy_targets_before = policy_targets_snapshot()
+    audits_before = audit_count()
     # when
     response = send(client, case.method, path, case.body or None)
     # then
@@ -149,8 +197,17 @@ def test_role_gets_the_expected_status_and_refused_writes_change_nothing(
         if row:
             assert organisation_snapshot(row) == before
         assert Organisation.objects.count() == count_before
+        assert policy_targets_snapshot() == policy_targets_before
+        assert audit_count() == audits_before
     elif case.method == "PATCH":
         assert Organisation.objects.get(pk=row).acronym == case.body["acronym"]
+    elif case.method == "PUT":
+        from dure.insights.models import PolicyTarget
+
+        assert response.json()["targets"]["mous_signed"] == 77
+        year_targets = PolicyTarget.objects.filter(year=TARGET_YEAR)
+        assert dict(year_targets.values_list("indicator", "target")) == {"mous_signed": 77}
+        assert year_targets.get().set_by.username == role
     else:
         assert Organisation.objects.filter(name=case.body["name"]).count() == 1
 

@@ -134,6 +134,7 @@ register_error_handlers(api)
 def _mount_routers() -> None:
     from dure.desk.api import router as desk_router
     from dure.directory.api import mous_router, organisations_router, reference_router
+    from dure.founding.api import router as founding_router
     from dure.governance.api import router as governance_router
     from dure.insights.api import router as insights_router
     from dure.market.api import router as market_router
@@ -153,6 +154,7 @@ def _mount_routers() -> None:
     api.add_router("/market", purchasing_router)  # public purchasing (견적요청·발주)
     api.add_router("/insights", insights_router)
     api.add_router("/programs", programs_router)
+    api.add_router("/founding", founding_router)
 
 
 _mount_routers()
