@@ -130,8 +130,10 @@ def consultation_request(*, actor: Any, centre: Any, data: dict[str, Any]) -> Co
         if sido is None:
             errors.add("sido", _("시도 코드가 올바르지 않습니다."), "invalid_choice")
     business = errors.text(data, "business", 3000, required=True, multiline=True)
-    founders = _founders(errors, data.get("founders") or 1)
-    errors.raise_if_any()
+    raw_founders = data.get("founders")
+    founders = _founders(errors, 1 if raw_founders in (None, "") else raw_founders)
+    if errors.errors or organisation is None or founders is None:
+        raise ValidationError(errors.errors)
     consultation = Consultation.objects.create(
         centre=organisation,
         applicant=actor,
@@ -219,6 +221,7 @@ def _move(
     errors = _Errors()
     note = errors.text({"note": note}, "note", 300, required=False)
     before = consultation.stage
+    founders_before = consultation.founders
     if stage not in TRANSITIONS.get(before, frozenset()):
         errors.add(
             "stage",
@@ -271,7 +274,15 @@ def _move(
         actor=actor,
         action="founding.move",
         obj=consultation,
-        changes={"stage": [before, stage], "note": note},
+        changes={
+            "stage": [before, stage],
+            "note": note,
+            **(
+                {"founders": [founders_before, consultation.founders]}
+                if consultation.founders != founders_before
+                else {}
+            ),
+        },
     )
     notifications.schedule(notifications.stage_changed, consultation.pk, stage)
     return consultation
@@ -318,7 +329,8 @@ def session_record(*, actor: Any, consultation: Consultation, data: dict[str, An
     summary = errors.text(data, "summary", 2000, required=True, multiline=True)
     next_steps = errors.text(data, "next_steps", 500, required=False)
     internal_note = errors.text(data, "internal_note", 2000, required=False, multiline=True)
-    errors.raise_if_any()
+    if errors.errors or held_on is None:
+        raise ValidationError(errors.errors)
     session = Session.objects.create(
         consultation=consultation,
         held_on=held_on,
@@ -329,15 +341,15 @@ def session_record(*, actor: Any, consultation: Consultation, data: dict[str, An
         internal_note=internal_note,
         counsellor=actor,
     )
-    audit_record(
-        actor=actor, action="founding.session", obj=consultation, changes={"session": session.pk}
-    )
+    changes: dict[str, Any] = {"session": session.pk}
     if (
         consultation.consultant_id is None
         and access.consultants_of(consultation.centre).filter(pk=actor.pk).exists()
     ):
-        consultation.consultant = actor
+        consultation.consultant = actor  # whoever first counsels takes it on
         consultation.save(update_fields=["consultant", "updated_at"])
+        changes["consultant"] = [None, actor.pk]
+    audit_record(actor=actor, action="founding.session", obj=consultation, changes=changes)
     if consultation.stage == Stage.RECEIVED:
         _move(actor, consultation, Stage.CONSULTING)
     return session

@@ -65,12 +65,12 @@ def targets_set(*, actor: Any, year: Any, targets: Mapping[str, Any]) -> dict[st
         raise ValidationError(errors)
 
     before = dict(PolicyTarget.objects.filter(year=year).values_list("indicator", "target"))
-    for key, value in wanted.items():
-        if value is None:
+    for key, target in wanted.items():
+        if target is None:
             PolicyTarget.objects.filter(year=year, indicator=key).delete()
         else:
             PolicyTarget.objects.update_or_create(
-                year=year, indicator=key, defaults={"target": value, "set_by": actor}
+                year=year, indicator=key, defaults={"target": target, "set_by": actor}
             )
     after = dict(PolicyTarget.objects.filter(year=year).values_list("indicator", "target"))
     changes = {
