@@ -42,7 +42,6 @@ from .schemas import (
     SessionOut,
     WithdrawIn,
 )
-from .views import CONTACT_FIELDS
 
 router = Router(tags=["founding"])
 
@@ -54,7 +53,9 @@ SERVICE_TO_API = {
     "organisation": "organisation_id",
     "consultant": "consultant_id",
 }
-# As the detail page logs it (``views._detail``).
+# A read of the contact details is logged as the detail page logs it (``views._detail``; the
+# tests compare the two).
+CONTACT_FIELDS = ["contact_name", "contact_phone", "applicant.email"]
 CONTACT_PURPOSE = "협동조합 설립 상담 진행"
 
 

@@ -26,6 +26,8 @@ from . import access, notifications
 from .models import FOUNDABLE_KINDS, TRANSITIONS, Consultation, Session, Stage, StageEvent, Topic
 
 MAX_FOUNDERS = 10_000
+# From the founding meeting on, the cooperative has (at least) the founders the Act requires.
+NEEDS_FOUNDERS = frozenset({Stage.ASSEMBLY, Stage.FILING, Stage.FOUNDED})
 
 
 def _error(field: str, message: Any, code: str, params: dict | None = None) -> ValidationError:
@@ -236,7 +238,7 @@ def _move(
         count = _founders(errors, founders)
         if count is not None:
             consultation.founders = count
-    if stage == Stage.ASSEMBLY and consultation.founders < MIN_FOUNDERS:
+    if stage in NEEDS_FOUNDERS and consultation.founders < MIN_FOUNDERS:
         errors.add(
             "founders",
             _(
