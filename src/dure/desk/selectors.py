@@ -957,6 +957,10 @@ def timeline(*, user: Any, case: Case) -> list[CaseEvent]:
 
 
 def cases_resolved_monthly(*, year: int) -> list[int]:
-    """Cases resolved in each month of ``year`` (those resolved, then reopened and not yet
-    resolved again, not counted)."""
-    return monthly(Case.objects.filter(resolved_at__isnull=False), "resolved_at", year)
+    """Cases solved in each month of ``year``: resolved (or closed after it) with an outcome
+    other than "unsolvable". A reopened case keeps its ``resolved_at`` (the reopen window reads
+    it) but is open again, so it does not count until it is resolved again."""
+    solved = Case.objects.filter(
+        resolved_at__isnull=False, status__in=[Status.RESOLVED, Status.CLOSED]
+    ).exclude(outcome=Outcome.UNSOLVABLE)
+    return monthly(solved, "resolved_at", year)

@@ -109,7 +109,10 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         IndicatorKey.SME_CASES_RESOLVED,
         pgettext_lazy("indicator unit", "건"),
-        _("원스톱 애로 상담에서 해결로 처리된 사례 (해결 일시 기준, 다시 열린 사례 제외)"),
+        _(
+            "원스톱 애로 상담에서 해결된 사례 (해결 일시 기준; 다시 열린 사례와 "
+            "'해결 불가'로 끝난 사례 제외)"
+        ),
         _cases,
     ),
     Indicator(

@@ -88,7 +88,11 @@ def dashboard(*, year: int) -> Dashboard:
                 expected=None if target is None else target * gone // total,
             )
         )
+    # The last ten years and the next, every year that has targets, and the year shown.
     this_year = current_year()
-    first = min([FIRST_YEAR, *PolicyTarget.objects.values_list("year", flat=True)])
-    years = list(range(max(first, this_year - 10), this_year + 2))
+    years = {
+        *range(max(FIRST_YEAR, this_year - 10), this_year + 2),
+        *PolicyTarget.objects.values_list("year", flat=True).distinct(),
+        year,
+    }
     return Dashboard(year=year, months=months, rows=rows, years=sorted(years, reverse=True))
