@@ -53,10 +53,6 @@ SERVICE_TO_API = {
     "organisation": "organisation_id",
     "consultant": "consultant_id",
 }
-# A read of the contact details is logged as the detail page logs it (``views._detail``; the
-# tests compare the two).
-CONTACT_FIELDS = ["contact_name", "contact_phone", "applicant.email"]
-CONTACT_PURPOSE = "협동조합 설립 상담 진행"
 
 
 def _call(fn: Any, **kwargs: Any) -> Any:
@@ -143,8 +139,8 @@ def _detail(request: HttpRequest, id: int) -> dict[str, Any]:
             actor=user,
             via=PersonalDataAccess.Via.API,
             subject=consultation,
-            fields=CONTACT_FIELDS,
-            purpose=CONTACT_PURPOSE,
+            fields=selectors.CONTACT_FIELDS,
+            purpose=selectors.CONTACT_PURPOSE,
         )
     contact = manager or applicant
     return {

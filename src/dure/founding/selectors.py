@@ -11,6 +11,10 @@ from . import access
 from .models import OPEN_STAGES, Consultation, Session, Stage
 
 PAGE_SIZE = 30
+# The applicant's contact details as the centre's staff see them, and why: each such read is
+# recorded (pages and API alike).
+CONTACT_FIELDS = ["contact_name", "contact_phone", "applicant.email"]
+CONTACT_PURPOSE = "협동조합 설립 상담 진행"
 
 
 def queue(*, user: Any, stage: str = "", page: int = 1) -> Page:

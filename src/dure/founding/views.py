@@ -22,8 +22,6 @@ from . import access, selectors, services
 from .forms import AssignForm, MoveForm, RequestForm, SessionForm, WithdrawForm
 from .models import FOUNDABLE_KINDS, TRANSITIONS, Consultation, Stage
 
-CONTACT_FIELDS = ["contact_name", "contact_phone", "applicant.email"]
-
 
 def _cooperatives() -> Any:
     return Organisation.objects.filter(kind__in=FOUNDABLE_KINDS).order_by("name")
@@ -43,8 +41,8 @@ def _detail(
             actor=request.user,
             via=PersonalDataAccess.Via.PAGE,
             subject=consultation,
-            fields=CONTACT_FIELDS,
-            purpose="협동조합 설립 상담 진행",
+            fields=selectors.CONTACT_FIELDS,
+            purpose=selectors.CONTACT_PURPOSE,
         )
     if manager and TRANSITIONS[consultation.stage]:  # a stage it can still move from
         move_form = move_form or MoveForm(current=consultation.stage, cooperatives=_cooperatives())
