@@ -581,10 +581,24 @@ def _params():
 
 @pytest.mark.parametrize(("case", "role"), list(_params()))
 def test_page_permission_matrix(case: Case, role: str, world, client_for):
+    check_case(case, role, world, client_for, db_state)
+
+
+def check_case(
+    case: Case,
+    role: str,
+    world: Any,
+    client_for: Callable[[str], Any],
+    state: Callable[[], Any],
+    form_keys: tuple[str, ...] = ("form",),
+) -> None:
+    """Send ``case``'s request as ``role`` and check the answer and the database: what
+    ``state()`` returns must not change unless the role may change it (``case.changes``), and
+    an allowed change must have the ``case.effect``. The apps' own matrices use it too."""
     client = client_for(role)
     path = case.path(world)
     expected = case.expected[role]
-    before = db_state()
+    before = state()
 
     if case.method == "GET":
         response = client.get(path)
@@ -592,26 +606,44 @@ def test_page_permission_matrix(case: Case, role: str, world, client_for):
         data = case.data(world, role) if case.data else {}
         response = client.post(path, data)
 
+    errors = _errors(response, form_keys)
     if expected == LOGIN:
         assert response.status_code == 302, (path, response.status_code)
         assert response["Location"].startswith("/accounts/login/?next="), response["Location"]
     elif expected == REDIRECT:
-        assert response.status_code == 302, (path, response.status_code, _errors(response))
+        assert response.status_code == 302, (path, response.status_code, errors)
         assert not response["Location"].startswith("/accounts/login/"), response["Location"]
     else:
-        assert response.status_code == expected, (path, response.status_code, _errors(response))
+        assert response.status_code == expected, (path, response.status_code, errors)
 
     if role in case.changes:
         if case.effect is not None:
             assert case.effect(world, role), "an allowed request must do what it asks"
     else:
-        assert db_state() == before, "a refused (or read-only) request changed the database"
+        assert state() == before, "a refused (or read-only) request changed the database"
 
 
-def _errors(response) -> Any:
+def _errors(response, form_keys: tuple[str, ...] = ("form",)) -> Any:
     context = getattr(response, "context", None)
-    form = context.get("form") if context else None
-    return form.errors if form is not None else None
+    if not context:
+        return None
+    for key in form_keys:
+        form = context.get(key)
+        if form is not None and form.errors:
+            return form.errors
+    return None
+
+
+def check_every_route_covered(prefix: str, cases: list[Case]) -> None:
+    """Every URL under ``prefix`` has a GET and a POST case, and every case a URL."""
+    routes = {r for r in _routes(get_resolver().url_patterns) if r.startswith(prefix)}
+    covered: dict[str, set[str]] = {}
+    for case in cases:
+        covered.setdefault(case.route, set()).add(case.method)
+    missing = sorted(r for r in routes if covered.get(r) != {"GET", "POST"})
+    assert not missing, f"URLs without a GET and a POST entry in the matrix: {missing}"
+    stale = sorted(set(covered) - routes)
+    assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
 
 
 # --- the admin site: only its front door ---------------------------------------------------------

@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.urls import get_resolver
 from django.utils import timezone
 from test_permissions_pages import (
     BAD,
@@ -25,7 +24,8 @@ from test_permissions_pages import (
     REDIRECT,
     ROLES,
     Case,
-    _routes,
+    check_case,
+    check_every_route_covered,
     everyone,
     get,
     members_only,
@@ -246,52 +246,18 @@ def _params():
 
 @pytest.mark.parametrize(("case", "role"), list(_params()))
 def test_founding_page_permission_matrix(case: Case, role: str, world, client_for):
-    from test_permissions_pages import LOGIN
-
-    client = client_for(role)
-    path = case.path(world)
-    data = case.data(world, role) if case.data else {}
-    expected = case.expected[role]
-    before = founding_state()
-
-    response = client.get(path) if case.method == "GET" else client.post(path, data)
-
-    if expected == LOGIN:
-        assert response.status_code == 302, (path, response.status_code)
-        assert response["Location"].startswith("/accounts/login/?next="), response["Location"]
-    elif expected == REDIRECT:
-        assert response.status_code == 302, (path, response.status_code, _errors(response))
-        assert not response["Location"].startswith("/accounts/login/"), response["Location"]
-    else:
-        assert response.status_code == expected, (path, response.status_code, _errors(response))
-
-    if role in case.changes:
-        if case.effect is not None:
-            assert case.effect(world, role), "an allowed request must do what it asks"
-    else:
-        assert founding_state() == before, "a refused (or read-only) request changed the database"
-
-
-def _errors(response) -> Any:
-    context = getattr(response, "context", None)
-    if not context:
-        return None
-    for key in ("form", "move_form", "assign_form"):
-        form = context.get(key)
-        if form is not None and form.errors:
-            return form.errors
-    return None
+    check_case(
+        case,
+        role,
+        world,
+        client_for,
+        founding_state,
+        form_keys=("form", "move_form", "assign_form"),
+    )
 
 
 def test_every_founding_url_has_a_matrix_entry():
-    routes = {r for r in _routes(get_resolver().url_patterns) if r.startswith("founding/")}
-    covered: dict[str, set[str]] = {}
-    for case in CASES:
-        covered.setdefault(case.route, set()).add(case.method)
-    missing = sorted(r for r in routes if covered.get(r) != {"GET", "POST"})
-    assert not missing, f"founding URLs without a GET and a POST entry in the matrix: {missing}"
-    stale = sorted(set(covered) - routes)
-    assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
+    check_every_route_covered("founding/", CASES)
 
 
 def test_every_case_names_every_role():
