@@ -44,11 +44,23 @@ class RoleSet:
         )
 
     @property
+    def centre_ids(self) -> set[int]:
+        """The support and regional centres this person is staff of."""
+        return {
+            org
+            for role, org, kind in self.memberships
+            if role == Role.STAFF and kind in CENTRE_KINDS
+        }
+
+    @property
     def centre_staff(self) -> bool:
         """Staff of a support centre or a regional consultation centre."""
-        return any(
-            role == Role.STAFF and kind in CENTRE_KINDS for role, _org, kind in self.memberships
-        )
+        return bool(self.centre_ids)
+
+    def centres_run(self) -> set[int] | None:
+        """The centres whose work (programmes, founding consultations) this person runs: None
+        for platform admins (every centre), else the centres they are staff of."""
+        return None if self.platform_admin else self.centre_ids
 
     @property
     def institute_staff(self) -> bool:

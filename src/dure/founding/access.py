@@ -21,12 +21,7 @@ from .models import Consultation
 
 def centre_ids(user: Any) -> set[int] | None:
     """The centres whose consultations ``user`` handles; None means every one (admins)."""
-    roles = roles_of(user)
-    if roles.platform_admin:
-        return None
-    return {
-        org for role, org, kind in roles.memberships if role == Role.STAFF and kind in CENTRE_KINDS
-    }
+    return roles_of(user).centres_run()
 
 
 def is_consultant(user: Any) -> bool:

@@ -14,19 +14,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from dure.directory.access import roles_of
-from dure.directory.models import CENTRE_KINDS, Organisation, Role
+from dure.directory.models import CENTRE_KINDS, Organisation
 
 from .models import Program, Registration
 
 
 def host_ids(user: Any) -> set[int] | None:
     """The organisations whose programmes ``user`` runs; None means every one (admins)."""
-    roles = roles_of(user)
-    if roles.platform_admin:
-        return None
-    return {
-        org for role, org, kind in roles.memberships if role == Role.STAFF and kind in CENTRE_KINDS
-    }
+    return roles_of(user).centres_run()
 
 
 def can_create_program(user: Any) -> bool:
