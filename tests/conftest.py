@@ -99,3 +99,19 @@ def module_db(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def requests_keep_the_test_transaction():
+    """For tests that call the app through its real WSGI handler (the API fuzz tests): that
+    handler closes "old" database connections when a request ends, which inside a test's
+    transaction closes the connection (on PostgreSQL). Django's own test client switches this
+    off during its requests; do the same here."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from dure.directory.demo import DEMO_USERNAMES
+
 API = "/api/v1"
+ROLES = ["anonymous", *DEMO_USERNAMES]
 
 
 def send(client, method: str, path: str, body: Any = None, headers: dict | None = None):
@@ -15,6 +20,42 @@ def send(client, method: str, path: str, body: Any = None, headers: dict | None 
         kwargs["data"] = body if isinstance(body, str | bytes) else json.dumps(body)
         kwargs["content_type"] = "application/json"
     return getattr(client, method.lower())(API + path, **kwargs)
+
+
+def expect(default: int, *, anonymous: int | None = None, **groups: Any) -> dict[str, int]:
+    """An API matrix row: ``expect(403, anonymous=401, yes=(MANAGERS, 200))`` → each role's
+    status (``default`` for the roles no group names)."""
+    unknown = {r for roles, _status in groups.values() for r in roles} - set(ROLES)
+    assert not unknown, unknown
+    out = dict.fromkeys(ROLES, default)
+    for roles, status in groups.values():
+        for role in roles:
+            out[role] = status
+    if anonymous is not None:
+        out["anonymous"] = anonymous
+    return out
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    """One operation of an app's API permission matrix, as its statuses per role."""
+
+    method: str
+    path: str  # as in the OpenAPI schema, under /api/v1
+    statuses: dict[str, int]
+    target: Callable[[Any], int] | None = None
+    body: Callable[[Any, str], Any] | None = None
+    query: str = ""
+    label: str = ""
+    effect: Callable[[Any, str], bool] | None = None
+
+    @property
+    def operation(self) -> str:
+        return f"{self.method} {API}{self.path}"
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}{' ' + self.label if self.label else ''}"
 
 
 def organisation_snapshot(pk: int) -> dict[str, Any]:

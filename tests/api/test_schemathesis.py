@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_keep_the_test_transaction")]
 
 FUZZ = settings(
     max_examples=10,
@@ -24,21 +24,6 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
     database=None,
 )
-
-
-@pytest.fixture(autouse=True)
-def _requests_keep_the_test_transaction():
-    """The real WSGI handler closes "old" database connections when a request ends; inside a
-    test's transaction that closes the connection (on PostgreSQL). Django's own test client
-    switches this off during its requests; do the same here."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -7,37 +7,13 @@ from __future__ import annotations
 import zlib
 
 import pytest
-import schemathesis
-from django.core.wsgi import get_wsgi_application
-from hypothesis import HealthCheck, settings
+from api.fuzz import FUZZ, api_schema
 from schemathesis.checks import not_a_server_error
 
-pytestmark = pytest.mark.django_db
-
-FUZZ = settings(
-    max_examples=8,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-    database=None,
-)
-
-APP = get_wsgi_application()
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP).include(
-    path_regex=r"^/api/v1/governance/(?!assembly-check)"
-)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_keep_the_test_transaction")]
 
 
-@pytest.fixture(autouse=True)
-def _requests_keep_the_test_transaction():
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+schema = api_schema(r"^/api/v1/governance/(?!assembly-check)")
 
 
 @pytest.fixture

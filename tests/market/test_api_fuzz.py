@@ -17,7 +17,7 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_keep_the_test_transaction")]
 
 FUZZ = settings(
     max_examples=6,
@@ -31,20 +31,6 @@ APP = get_wsgi_application()
 market_schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP).include(
     path_regex="^/api/v1/market/.*\\{id\\}"
 )
-
-
-@pytest.fixture(autouse=True)
-def _requests_keep_the_test_transaction():
-    """As in tests/api/test_schemathesis.py: the real WSGI handler must not close the test's
-    connection between requests."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -12,64 +12,19 @@ they may see but not do a 403, a write without credentials a 401.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-from dure.directory.demo import DEMO_USERNAMES
+from api.api_helpers import API, ROLES, expect, send
+from api.api_helpers import ApiCase as Case
 
 from .test_api import CENTRE, DRAFT, FULL, OPEN, PAST, at
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
-ROLES = ["anonymous", *DEMO_USERNAMES]
 MANAGERS = {"admin", "center"}  # run the centre's programmes
 ALREADY_REGISTERED = {"member", "sme"}  # for OPEN
-
-
-def send(client, method: str, path: str, body: Any = None):
-    kwargs: dict[str, Any] = {}
-    if body is not None:
-        kwargs = {"data": json.dumps(body), "content_type": "application/json"}
-    return getattr(client, method.lower())(API + path, **kwargs)
-
-
-def expect(default: int, *, anonymous: int | None = None, **groups: Any) -> dict[str, int]:
-    """``expect(403, anonymous=401, yes=(MANAGERS, 200))``."""
-    unknown = {r for roles, _status in groups.values() for r in roles} - set(ROLES)
-    assert not unknown, unknown
-    out = dict.fromkeys(ROLES, default)
-    for roles, status in groups.values():
-        for role in roles:
-            out[role] = status
-    if anonymous is not None:
-        out["anonymous"] = anonymous
-    return out
-
-
-@dataclass(frozen=True)
-class Case:
-    method: str
-    path: str  # as in the OpenAPI schema, under /api/v1
-    statuses: dict[str, int]
-    target: Callable[[Any], int] | None = None
-    body: Callable[[Any, str], Any] | None = None
-    query: str = ""
-    label: str = ""
-    effect: Callable[[Any, str], bool] | None = None
-
-    @property
-    def operation(self) -> str:
-        return f"{self.method} {API}{self.path}"
-
-    @property
-    def id(self) -> str:
-        return f"{self.method} {self.path}{' ' + self.label if self.label else ''}"
 
 
 @pytest.fixture
