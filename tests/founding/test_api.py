@@ -114,7 +114,7 @@ def elsewhere(users, org):
             "business": "동네 식당들이 함께 쓰는 공유부엌을 운영합니다.",
             "founders": 2,
         },
-    )
+    ).consultation
 
 
 def snapshot() -> tuple:
@@ -431,6 +431,50 @@ def test_every_wrong_field_is_listed_at_once_with_the_api_names(client_for, org)
 def test_asking_needs_a_login(client, org):
     before = snapshot()
     assert_error(send(client, "post", "", request_body(org(CENTRE).pk)), 401, "unauthenticated")
+    assert snapshot() == before
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_consultation_with_200(
+    client_for, org
+):
+    from dure.founding.models import Consultation
+
+    client = client_for("researcher")
+    body = request_body(org(CENTRE).pk, proposed_name="재시도한 협동조합")
+    first = ok(send(client, "post", "", body, HTTP_IDEMPOTENCY_KEY="retry-1"), 201)
+    before = snapshot()
+    again = ok(send(client, "post", "", body, HTTP_IDEMPOTENCY_KEY="retry-1"), 200)
+    assert again["id"] == first["id"] and again["stage"] == "received"
+    assert snapshot() == before
+    # without a key, or with a new one, the same body is a new request
+    assert (
+        ok(send(client, "post", "", body, HTTP_IDEMPOTENCY_KEY="retry-2"), 201)["id"] != first["id"]
+    )
+    assert ok(send(client, "post", "", body), 201)["id"] != first["id"]
+    assert Consultation.objects.filter(proposed_name="재시도한 협동조합").count() == 3
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_409(client_for, org):
+    client = client_for("researcher")
+    body = request_body(org(CENTRE).pk)
+    ok(send(client, "post", "", body, HTTP_IDEMPOTENCY_KEY="k-1"), 201)
+    before = snapshot()
+    for changed in ({**body, "founders": 6}, {**body, "proposed_name": ""}):
+        response = send(client, "post", "", changed, HTTP_IDEMPOTENCY_KEY="k-1")
+        assert_error(response, 409, "idempotency_conflict", "Idempotency-Key")
+    assert snapshot() == before
+    # another caller's identical key is theirs alone
+    ok(send(client_for("sme"), "post", "", body, HTTP_IDEMPOTENCY_KEY="k-1"), 201)
+
+
+@pytest.mark.parametrize("key", ["", "k" * 201])
+def test_an_empty_or_overlong_idempotency_key_is_a_422(client_for, org, key):
+    before = snapshot()
+    response = send(
+        client_for("researcher"), "post", "", request_body(org(CENTRE).pk), HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert response.status_code == 422, response.content.decode()
+    assert response.json()["field"] == "Idempotency-Key"
     assert snapshot() == before
 
 

@@ -46,7 +46,7 @@ def world(users, org):
             "kind": "cooperative",
             "business": "공유부엌",
         },
-    )
+    ).consultation
     return SimpleNamespace(
         users=users,
         applicants={c.pk: c.applicant.username for c in [*consultations.values(), elsewhere]},

@@ -188,7 +188,7 @@ def new_consultation(person, centre, cooperative):
     def make(*, stage: str = Stage.RECEIVED, applicant=None, at=None, **overrides):
         consultation = services.consultation_request(
             actor=applicant or person(), centre=at or centre, data=request_data(**overrides)
-        )
+        ).consultation
         if stage != Stage.RECEIVED:
             Consultation.objects.filter(pk=consultation.pk).update(
                 stage=stage, organisation=cooperative() if stage == Stage.FOUNDED else None
@@ -219,7 +219,7 @@ def test_any_signed_in_person_asks_a_centre(role, users, centre):
     asker = users[role]
     consultation = services.consultation_request(
         actor=asker, centre=centre.pk, data=request_data(proposed_name="과학장비협동조합")
-    )
+    ).consultation
     consultation = fresh(consultation)
     assert consultation.centre == centre and consultation.applicant == asker
     assert consultation.stage == Stage.RECEIVED
@@ -254,7 +254,7 @@ def test_the_request_keeps_its_fields_tidied(person, centre):
             business="  첫째 줄\n\n둘째 줄  ",
             founders=" 12 ",
         ),
-    )
+    ).consultation
     consultation = fresh(consultation)
     assert consultation.contact_name == "홍 길동"
     assert consultation.contact_phone == "010-1234-5678"
@@ -278,7 +278,7 @@ def test_the_request_keeps_its_fields_tidied(person, centre):
 def test_the_phone_number_is_normalised(phone, stored, person, centre):
     consultation = services.consultation_request(
         actor=person(), centre=centre, data=request_data(contact_phone=phone)
-    )
+    ).consultation
     assert fresh(consultation).contact_phone == stored
 
 
@@ -286,12 +286,14 @@ def test_blanks_get_their_defaults_and_a_sido_may_be_given_as_a_row(person, cent
     sejong = Sido.objects.get(name="세종특별자치시")
     data = request_data(sido=sejong)
     del data["founders"]
-    consultation = fresh(services.consultation_request(actor=person(), centre=centre, data=data))
+    consultation = fresh(
+        services.consultation_request(actor=person(), centre=centre, data=data).consultation
+    )
     assert consultation.sido == sejong and consultation.founders == 1
     blank = fresh(
         services.consultation_request(
             actor=person(), centre=centre, data=request_data(sido="", founders="")
-        )
+        ).consultation
     )
     assert blank.sido is None and blank.founders == 1
 
@@ -308,7 +310,7 @@ def test_blanks_get_their_defaults_and_a_sido_may_be_given_as_a_row(person, cent
 def test_every_foundable_kind_may_be_asked_for(kind, person, centre):
     consultation = services.consultation_request(
         actor=person(), centre=centre, data=request_data(kind=kind)
-    )
+    ).consultation
     assert fresh(consultation).kind == kind
 
 
@@ -322,13 +324,13 @@ def test_the_boundary_values_are_accepted(person, centre):
             business="다" * 3000,
             founders=10_000,
         ),
-    )
+    ).consultation
     consultation = fresh(consultation)
     assert len(consultation.contact_name) == 50 and len(consultation.proposed_name) == 100
     assert len(consultation.business) == 3000 and consultation.founders == 10_000
     one = services.consultation_request(
         actor=person(), centre=centre, data=request_data(founders=1)
-    )
+    ).consultation
     assert fresh(one).founders == 1
 
 
@@ -347,7 +349,7 @@ def test_a_regional_centre_may_be_asked(person):
     )
     consultation = services.consultation_request(
         actor=person(), centre=regional, data=request_data()
-    )
+    ).consultation
     assert fresh(consultation).centre == regional
 
 
@@ -470,7 +472,7 @@ def test_the_applicant_is_emailed_once_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         consultation = services.consultation_request(
             actor=asker, centre=centre, data=request_data(proposed_name="한밭목공협동조합")
-        )
+        ).consultation
     assert mailoutbox == []  # nothing before the transaction commits
     for callback in callbacks:
         callback()
@@ -510,7 +512,7 @@ def test_an_english_speaking_applicant_is_written_to_in_english(
     with django_capture_on_commit_callbacks(execute=True):
         consultation = services.consultation_request(
             actor=english, centre=centre, data=request_data(proposed_name="Maker Co-op")
-        )
+        ).consultation
     with django_capture_on_commit_callbacks(execute=True):
         services.consultation_move(actor=staff, consultation=consultation, stage="consulting")
     received, moved = mailoutbox
@@ -523,6 +525,115 @@ def test_an_english_speaking_applicant_is_written_to_in_english(
         consulting = str(Stage.CONSULTING.label)
     assert consulting != str(Stage.CONSULTING.label)  # the stage has an English name
     assert moved.subject.endswith(f"→ {consulting}") and consulting in moved.body
+
+
+# --- a retried request (idempotency key) ----------------------------------------------------------
+
+
+def test_a_retry_with_the_same_key_returns_the_first_consultation_and_writes_nothing(
+    person, centre, mailoutbox, django_capture_on_commit_callbacks
+):
+    asker = person()
+    data = request_data()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.consultation_request(
+            actor=asker, centre=centre, data=data, idempotency_key="form-1"
+        )
+    assert first.created
+    before = counts()
+    with django_capture_on_commit_callbacks(execute=True):
+        # the same request as the form sends it again: the same text up to spacing
+        again = services.consultation_request(
+            actor=asker,
+            centre=centre.pk,
+            data={**data, "contact_name": f"  {data['contact_name']} ", "founders": "3"},
+            idempotency_key="form-1",
+        )
+    assert (again.consultation.pk, again.created) == (first.consultation.pk, False)
+    assert counts() == before
+    assert len(mailoutbox) == 1  # the applicant is told once
+
+
+def test_the_same_key_with_a_different_or_invalid_request_is_a_conflict(person, centre):
+    asker = person()
+    data = request_data()
+    services.consultation_request(actor=asker, centre=centre, data=data, idempotency_key="k")
+    before = counts()
+    for changed in (
+        {**data, "founders": 4},
+        {**data, "business": data["business"] + " 그리고 카페도"},
+        {**data, "contact_phone": ""},
+        {**data, "proposed_name": ""},  # invalid: the key's first request was valid
+    ):
+        with pytest.raises(ValidationError) as exc:
+            services.consultation_request(
+                actor=asker, centre=centre, data=changed, idempotency_key="k"
+            )
+        assert codes(exc) == {"idempotency_key": ["idempotency_conflict"]}
+    other_centre = Organisation.objects.create(
+        kind=OrganisationKind.SUPPORT_CENTRE, name="광주 협동조합 지원센터"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.consultation_request(
+            actor=asker, centre=other_centre, data=data, idempotency_key="k"
+        )
+    assert codes(exc) == {"idempotency_key": ["idempotency_conflict"]}
+    assert counts() == before
+
+
+def test_a_key_belongs_to_its_sender_and_requests_without_a_key_are_each_new(person, centre):
+    data = request_data()
+    mine = services.consultation_request(
+        actor=person(), centre=centre, data=data, idempotency_key="shared"
+    )
+    theirs = services.consultation_request(
+        actor=person(), centre=centre, data=data, idempotency_key="shared"
+    )
+    assert theirs.created and theirs.consultation.pk != mine.consultation.pk
+    asker = person()
+    one = services.consultation_request(actor=asker, centre=centre, data=data)
+    two = services.consultation_request(actor=asker, centre=centre, data=data, idempotency_key="")
+    assert one.created and two.created and one.consultation.pk != two.consultation.pk
+    # the key is stored only as a digest
+    assert not Consultation.objects.filter(idempotency_key="shared").exists()
+
+
+def test_a_key_longer_than_200_characters_is_refused_and_nothing_is_written(person, centre):
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        services.consultation_request(
+            actor=person(), centre=centre, data=request_data(), idempotency_key="k" * 201
+        )
+    assert codes(exc) == {"idempotency_key": ["idempotency_key_invalid"]}
+    assert counts() == before
+    made = services.consultation_request(
+        actor=person(), centre=centre, data=request_data(), idempotency_key="k" * 200
+    )
+    assert made.created
+
+
+def test_a_refused_request_does_not_use_up_its_key(person, centre):
+    asker = person()
+    with pytest.raises(ValidationError):
+        services.consultation_request(
+            actor=asker, centre=centre, data=request_data(business=""), idempotency_key="k"
+        )
+    fixed = services.consultation_request(
+        actor=asker, centre=centre, data=request_data(), idempotency_key="k"
+    )
+    assert fixed.created
+
+
+def test_two_consultations_cannot_share_a_key_in_the_database(person, centre):
+    first = services.consultation_request(
+        actor=person(), centre=centre, data=request_data(), idempotency_key="k"
+    ).consultation
+    second = services.consultation_request(
+        actor=person(), centre=centre, data=request_data()
+    ).consultation
+    second.idempotency_key = first.idempotency_key
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save(update_fields=["idempotency_key"])
 
 
 # --- the stages ----------------------------------------------------------------------------------
@@ -1137,7 +1248,9 @@ def test_invalid_sessions_are_refused_and_nothing_is_written(
 def test_session_dates_are_seoul_dates(travel, person, centre, staff):
     # 15:30 UTC on 10 March is 00:30 on 11 March in Seoul
     travel(dt.datetime(2026, 3, 10, 15, 30, tzinfo=UTC))
-    consultation = services.consultation_request(actor=person(), centre=centre, data=request_data())
+    consultation = services.consultation_request(
+        actor=person(), centre=centre, data=request_data()
+    ).consultation
     with pytest.raises(ValidationError) as exc:
         services.session_record(
             actor=staff, consultation=consultation, data=session_data(held_on="2026-03-10")
@@ -1162,7 +1275,9 @@ def test_session_dates_are_seoul_dates(travel, person, centre, staff):
 
 def test_a_session_may_be_dated_on_an_earlier_day_than_today(travel, person, centre, staff):
     travel(dt.datetime(2026, 3, 1, 3, 0, tzinfo=UTC))
-    consultation = services.consultation_request(actor=person(), centre=centre, data=request_data())
+    consultation = services.consultation_request(
+        actor=person(), centre=centre, data=request_data()
+    ).consultation
     travel(dt.datetime(2026, 3, 20, 3, 0, tzinfo=UTC))
     session = services.session_record(
         actor=staff, consultation=consultation, data=session_data(held_on="2026-03-01")

@@ -15,9 +15,6 @@ instead of ``actor`` (messages, reopen, survey).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -32,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dure.core import idempotency
 from dure.core.audit import audit_record
 from dure.core.validators import normalize_business_number, normalize_phone, reject_resident_number
 from dure.directory.access import roles_of
@@ -297,11 +295,6 @@ INTAKE_FIELDS = (
 )
 
 
-def _idempotency_digest(actor: Any, key: str) -> str:
-    scope = f"user:{actor.pk}" if _user(actor) else "anonymous"
-    return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()
-
-
 def _text(value: Any) -> str:
     return str(value or "").replace("\x00", "").strip()
 
@@ -502,8 +495,7 @@ def submission_fingerprint(
         "receiving_centre": None if centre in (None, "") else str(centre),
         "attachments": [info.sha256 for _upload, info in attachments],
     }
-    text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return idempotency.fingerprint(document)
 
 
 IDEMPOTENCY_CONFLICT_MESSAGE = _(
@@ -643,11 +635,11 @@ def case_submit(
     if staff_intake and not access.can_intake(actor):
         raise PermissionDenied
     key = _text(idempotency_key)
-    if len(key) > 200:
+    if len(key) > idempotency.MAX_KEY_LENGTH:
         raise DeskError(
             "idempotency_key_invalid", _("중복 방지 키가 너무 깁니다."), field="idempotency_key"
         )
-    digest = _idempotency_digest(actor, key) if key else None
+    digest = idempotency.digest(actor, key) if key else None
     existing = _case_with_key(digest) if digest else None
     try:
         if not privacy_consent:
@@ -1864,8 +1856,3 @@ def sla_escalate(*, now: dt.datetime | None = None) -> EscalationReport:
                 notifications.schedule(notifications.escalated, event.pk)
                 escalated += 1
     return EscalationReport(warned=warned, escalated=escalated)
-
-
-def new_idempotency_key() -> str:
-    """A fresh key for a form to embed (one per rendered form)."""
-    return secrets.token_urlsafe(24)

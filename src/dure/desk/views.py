@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dure.core import idempotency
 from dure.core.audit import client_ip
 from dure.core.exports import table_response
 from dure.directory.access import roles_of
@@ -121,22 +122,12 @@ def _run_service(form: Any, call: Callable[[], Any]) -> tuple[bool, Any]:
 # --- intake ------------------------------------------------------------------------------------
 
 
-def _with_idempotency_key(data: Any) -> Any:
-    """A POST without the hidden key (a hand-made request) gets one, so that the page shown
-    again carries a key for the retry."""
-    if data.get("idempotency_key"):
-        return data
-    data = data.copy()
-    data["idempotency_key"] = services.new_idempotency_key()
-    return data
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     """The public intake form: anonymous or logged in (details prefilled)."""
     if request.method == "POST":
-        form = forms.IntakeForm(_with_idempotency_key(request.POST), request.FILES)
+        form = forms.IntakeForm(idempotency.with_key(request.POST), request.FILES)
         if form.is_valid():
             done, result = _run_service(
                 form,
@@ -157,7 +148,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         form = forms.IntakeForm(
             initial={
                 **forms.initial_for(request.user),
-                "idempotency_key": services.new_idempotency_key(),
+                "idempotency_key": idempotency.new_key(),
             }
         )
     return render(
@@ -196,7 +187,7 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
     centres = forms.staff_intake_centres(request.user)
     if request.method == "POST":
         form = forms.StaffIntakeForm(
-            _with_idempotency_key(request.POST), request.FILES, centres=centres
+            idempotency.with_key(request.POST), request.FILES, centres=centres
         )
         if form.is_valid():
             done, result = _run_service(
@@ -224,7 +215,7 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
         default = next((c for c in centres if c.pk in mine), centres[0] if centres else None)
         form = forms.StaffIntakeForm(
             initial={
-                "idempotency_key": services.new_idempotency_key(),
+                "idempotency_key": idempotency.new_key(),
                 "channel": Channel.PHONE_1379,
                 "receiving_centre": str(default.pk) if default else "",
             },

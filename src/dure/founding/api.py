@@ -22,10 +22,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Header, Query, Router, Status
 
 from dure.api.auth import WRITE_AUTH
+from dure.api.errors import ApiError
 from dure.api.schemas import error_responses
+from dure.core import idempotency
 from dure.core.audit import personal_data_access_record
 from dure.core.models import PersonalDataAccess
 
@@ -52,6 +54,7 @@ SERVICE_TO_API = {
     "centre": "centre_id",
     "organisation": "organisation_id",
     "consultant": "consultant_id",
+    "idempotency_key": "Idempotency-Key",
 }
 
 
@@ -196,20 +199,56 @@ def get_consultation(request: HttpRequest, id: int) -> dict:
     return _detail(request, id)
 
 
+IDEMPOTENCY_KEY = Header(
+    None,
+    alias="Idempotency-Key",
+    min_length=1,
+    max_length=idempotency.MAX_KEY_LENGTH,
+    description="중복 신청 방지 키 (요청마다 새 값, 예: UUID). 같은 키로 다시 보내면 처음 신청을 "
+    "200으로 돌려줍니다. 같은 키에 다른 내용이면 409입니다.",
+)
+
+
 @router.post(
     "/consultations",
-    response={201: ConsultationDetailOut, **error_responses(400, 401, 403, 422)},
+    response={
+        201: ConsultationDetailOut,
+        200: ConsultationDetailOut,
+        **error_responses(400, 401, 403, 409, 422),
+    },
     **LOGIN,
 )
-def create_consultation(request: HttpRequest, payload: ConsultationCreateIn) -> Status:
+def create_consultation(
+    request: HttpRequest,
+    payload: ConsultationCreateIn,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
+) -> Status:
     """설립 상담 신청 (로그인한 누구나): 공개된 지원센터에 접수(received)됩니다. 협동조합은 발기인
-    5명 이상이 모여야 설립할 수 있습니다 (협동조합 기본법 제15조)."""
+    5명 이상이 모여야 설립할 수 있습니다 (협동조합 기본법 제15조). 새 신청이면 201, 같은
+    `Idempotency-Key`의 재시도면 처음 신청을 200으로 돌려줍니다 (같은 키에 다른 내용이면 409
+    `idempotency_conflict`)."""
     data = payload.model_dump()
     centre = data.pop("centre_id")
-    consultation = _call(
-        services.consultation_request, actor=request.user, centre=centre, data=data
-    )
-    return Status(201, _detail(request, consultation.pk))
+    try:
+        result = _call(
+            services.consultation_request,
+            actor=request.user,
+            centre=centre,
+            data=data,
+            idempotency_key=idempotency_key,
+        )
+    except ValidationError as exc:
+        conflict = [
+            e
+            for e in getattr(exc, "error_dict", {}).get("Idempotency-Key", [])
+            if e.code == "idempotency_conflict"
+        ]
+        if conflict:
+            raise ApiError(
+                409, "idempotency_conflict", conflict[0].messages[0], "Idempotency-Key"
+            ) from exc
+        raise
+    return Status(201 if result.created else 200, _detail(request, result.consultation.pk))
 
 
 @router.post(

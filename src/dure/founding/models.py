@@ -110,6 +110,12 @@ class Consultation(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # A retried request (a double click, a client's retry) returns this consultation instead
+    # of making a second one: the key's digest and the request's fingerprint (core.idempotency).
+    idempotency_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("신청 일시"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,13 +10,14 @@ the cooperative in the directory.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dure.core import idempotency
 from dure.core.audit import audit_record
 from dure.core.validators import normalize_phone, reject_resident_number
 from dure.directory.models import Organisation, Sido
@@ -104,11 +105,46 @@ def _event(consultation: Consultation, actor: Any, before: str, after: str, note
 # --- asking ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def consultation_request(*, actor: Any, centre: Any, data: dict[str, Any]) -> Consultation:
-    """Ask ``centre`` for help founding a cooperative."""
+class RequestResult(NamedTuple):
+    consultation: Consultation
+    created: bool  # False: a retry with the same idempotency key returned the first request
+
+
+IDEMPOTENCY_CONFLICT = _(
+    "이 중복 방지 키(Idempotency-Key)로 내용이 다른 신청이 이미 접수되었습니다. 새 신청에는 새 "
+    "키를 써 주세요."
+)
+
+
+def _replay(existing: Consultation, fingerprint: str | None) -> RequestResult:
+    """A retry with a used key: the first consultation if the request is the same, else
+    ``idempotency_conflict``."""
+    if fingerprint is None or existing.idempotency_fingerprint != fingerprint:
+        raise _error("idempotency_key", IDEMPOTENCY_CONFLICT, "idempotency_conflict")
+    return RequestResult(existing, False)
+
+
+def consultation_request(
+    *, actor: Any, centre: Any, data: dict[str, Any], idempotency_key: str | None = None
+) -> RequestResult:
+    """Ask ``centre`` for help founding a cooperative.
+
+    With an ``idempotency_key`` (``core.idempotency``) a retry of the same request returns the
+    first consultation with ``created=False`` and writes nothing; the same key with a different
+    (or invalid) request raises ``idempotency_conflict`` and writes nothing, also under a race.
+    """
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDenied
+    key = _text(idempotency_key)
+    if len(key) > idempotency.MAX_KEY_LENGTH:
+        raise _error(
+            "idempotency_key",
+            _("중복 방지 키는 %(limit)s자 이내여야 합니다."),
+            "idempotency_key_invalid",
+            {"limit": idempotency.MAX_KEY_LENGTH},
+        )
+    digest = idempotency.digest(actor, key) if key else None
+    existing = Consultation.objects.filter(idempotency_key=digest).first() if digest else None
     errors = _Errors()
     organisation = access.centres().filter(pk=_id(centre)).first()
     if organisation is None:
@@ -135,22 +171,40 @@ def consultation_request(*, actor: Any, centre: Any, data: dict[str, Any]) -> Co
     raw_founders = data.get("founders")
     founders = _founders(errors, 1 if raw_founders in (None, "") else raw_founders)
     if errors.errors or organisation is None or founders is None:
+        if existing is not None:  # the key's first request was valid: this one differs
+            return _replay(existing, None)
         raise ValidationError(errors.errors)
-    consultation = Consultation.objects.create(
-        centre=organisation,
-        applicant=actor,
-        contact_name=contact_name,
-        contact_phone=phone,
-        proposed_name=proposed_name,
-        kind=kind,
-        sido=sido,
-        business=business,
-        founders=founders,
-    )
-    _event(consultation, actor, "", Stage.RECEIVED, "")
-    audit_record(actor=actor, action="founding.request", obj=consultation)
+    fields = {
+        "contact_name": contact_name,
+        "contact_phone": phone,
+        "proposed_name": proposed_name,
+        "kind": kind,
+        "sido": sido.pk if sido else None,
+        "business": business,
+        "founders": founders,
+    }
+    fingerprint = idempotency.fingerprint({"centre": organisation.pk, **fields})
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    try:
+        with transaction.atomic():
+            consultation = Consultation.objects.create(
+                centre=organisation,
+                applicant=actor,
+                idempotency_key=digest,
+                idempotency_fingerprint=fingerprint if digest else "",
+                **{**fields, "sido": sido},
+            )
+            _event(consultation, actor, "", Stage.RECEIVED, "")
+            audit_record(actor=actor, action="founding.request", obj=consultation)
+    except IntegrityError:
+        if digest:  # a concurrent request with the same key committed first
+            existing = Consultation.objects.filter(idempotency_key=digest).first()
+            if existing is not None:
+                return _replay(existing, fingerprint)
+        raise
     notifications.schedule(notifications.consultation_received, consultation.pk)
-    return consultation
+    return RequestResult(consultation, True)
 
 
 # --- the centre's work ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dure.core import idempotency
 from dure.core.audit import personal_data_access_record
 from dure.core.forms import apply_service_errors
 from dure.core.models import PersonalDataAccess
@@ -83,6 +84,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
+    """The request form. It carries an idempotency key, so a double click or a resent form
+    makes one consultation, not two."""
     centres = access.centres()
     user = request.user
     form = RequestForm(
@@ -90,20 +93,30 @@ def request_new(request: HttpRequest) -> HttpResponse:
         centres=centres,
         initial={"contact_name": getattr(user, "display_name", "") or user.get_username()},
     )
+    key = request.POST.get(idempotency.FORM_FIELD) or idempotency.new_key()
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         centre = data.pop("centre")
         try:
-            consultation = services.consultation_request(actor=user, centre=centre, data=data)
+            result = services.consultation_request(
+                actor=user, centre=centre, data=data, idempotency_key=key
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
+            if idempotency.FORM_FIELD in getattr(exc, "error_dict", {}):
+                key = idempotency.new_key()  # sending this form again makes a new request
         else:
-            messages.success(request, _("설립 상담을 신청했습니다. 담당 상담사가 곧 연락드립니다."))
-            return redirect(consultation)
+            if result.created:
+                messages.success(
+                    request, _("설립 상담을 신청했습니다. 담당 상담사가 곧 연락드립니다.")
+                )
+            else:
+                messages.info(request, _("이미 접수된 신청입니다."))
+            return redirect(result.consultation)
     return render(
         request,
         "founding/request.html",
-        {"form": form},
+        {"form": form, "idempotency_key": key},
         status=400 if form.is_bound and form.errors else 200,
     )
 
