@@ -31,7 +31,16 @@ STAFF = {"admin", "center"}
 
 # Apps whose pages have their own matrix (with its own completeness check over its prefix) in
 # their test folder: tests/<app>/test_permissions_pages.py, reusing this module's helpers.
-OWN_MATRIX_PREFIXES = ("desk/", "techbank/", "coop/", "market/", "programs/", "founding/")
+OWN_MATRIX_PREFIXES = (
+    "desk/",
+    "techbank/",
+    "coop/",
+    "market/",
+    "programs/",
+    "founding/",
+    "notices/",
+    "stories/",
+)
 
 OK, NOT_FOUND, NOT_ALLOWED, BAD = 200, 404, 405, 400
 LOGIN = "login"  # 302 to the login page, with ?next=
@@ -634,8 +643,9 @@ def _errors(response, form_keys: tuple[str, ...] = ("form",)) -> Any:
     return None
 
 
-def check_every_route_covered(prefix: str, cases: list[Case]) -> None:
-    """Every URL under ``prefix`` has a GET and a POST case, and every case a URL."""
+def check_every_route_covered(prefix: str | tuple[str, ...], cases: list[Case]) -> None:
+    """Every URL under ``prefix`` (or any of several) has a GET and a POST case, and every case
+    a URL."""
     routes = {r for r in _routes(get_resolver().url_patterns) if r.startswith(prefix)}
     covered: dict[str, set[str]] = {}
     for case in cases:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "dure.programs",
     "dure.insights",
     "dure.founding",
+    "dure.portal",
     "dure.api",
     "django.contrib.admin",
     "django.contrib.auth",

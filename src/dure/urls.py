@@ -21,6 +21,7 @@ urlpatterns = [
     path("programs/", include("dure.programs.urls")),
     path("insights/", include("dure.insights.urls")),
     path("founding/", include("dure.founding.urls")),
+    path("", include("dure.portal.urls")),
     path("i18n/language/", core_views.switch_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -139,6 +139,7 @@ def _mount_routers() -> None:
     from dure.insights.api import router as insights_router
     from dure.market.api import router as market_router
     from dure.market.api_purchasing import router as purchasing_router
+    from dure.portal.api import router as portal_router
     from dure.programs.api import router as programs_router
     from dure.routing.api import router as routing_router
     from dure.techbank.api import router as techbank_router
@@ -155,6 +156,7 @@ def _mount_routers() -> None:
     api.add_router("/insights", insights_router)
     api.add_router("/programs", programs_router)
     api.add_router("/founding", founding_router)
+    api.add_router("/portal", portal_router)
 
 
 _mount_routers()

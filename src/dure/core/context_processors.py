@@ -25,6 +25,8 @@ def navigation(request):
         (reverse("market:home"), _("장터")),
         (reverse("programs:list"), _("교육·행사")),
         (reverse("founding:home"), _("설립 상담")),
+        (reverse("portal:story_list"), _("성공 사례")),
+        (reverse("portal:notice_list"), _("공지사항")),
     ]
     if roles.is_staff or roles.institute_staff:
         items.append((reverse("desk:queue"), _("상담 업무")))

@@ -14,6 +14,7 @@ DEMO_LOADERS = (
     "dure.market.demo",
     "dure.programs.demo",
     "dure.founding.demo",
+    "dure.portal.demo",
     "dure.insights.demo",
 )
 

@@ -20,6 +20,7 @@ from dure.directory.models import (
     Organisation,
     OrganisationKind,
 )
+from dure.portal import selectors as portal_selectors
 
 
 @require_GET
@@ -50,6 +51,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 "centres": sum(counts.get(k, 0) for k in CENTRE_KINDS),
             },
             "my_orgs": my_orgs,
+            "notices": portal_selectors.latest_notices(limit=5),
+            "stories": portal_selectors.latest_stories(limit=3),
+            "consents_awaited": portal_selectors.consents_awaited(user=request.user),
         },
     )
 

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dure.core import idempotency
 from dure.core.audit import audit_record
-from dure.core.validators import normalize_phone, reject_resident_number
+from dure.core.validation import FieldErrors
+from dure.core.validators import normalize_phone
 from dure.directory.models import Organisation, Sido
 from dure.governance.rules import MIN_FOUNDERS
 
@@ -48,34 +49,7 @@ def _id(value: Any) -> int:
         return 0
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.errors: dict[str, list[ValidationError]] = {}
-
-    def add(self, field: str, message: Any, code: str, params: dict | None = None) -> None:
-        self.errors.setdefault(field, []).append(ValidationError(message, code, params))
-
-    def text(
-        self, data: dict[str, Any], field: str, limit: int, *, required: bool, multiline=False
-    ) -> str:
-        value = _text(data.get(field), multiline=multiline)
-        if required and not value:
-            self.add(field, _("이 항목을 입력해 주세요."), "required")
-        elif len(value) > limit:
-            self.add(field, _("%(limit)s자 이내로 입력해 주세요."), "max_length", {"limit": limit})
-        else:
-            try:
-                reject_resident_number(value)
-            except ValidationError as exc:
-                self.errors.setdefault(field, []).append(exc)
-        return value
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
-
-
-def _founders(errors: _Errors, value: Any) -> int | None:
+def _founders(errors: FieldErrors, value: Any) -> int | None:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
@@ -145,7 +119,7 @@ def consultation_request(
         )
     digest = idempotency.digest(actor, key) if key else None
     existing = Consultation.objects.filter(idempotency_key=digest).first() if digest else None
-    errors = _Errors()
+    errors = FieldErrors()
     organisation = access.centres().filter(pk=_id(centre)).first()
     if organisation is None:
         errors.add("centre", _("상담할 지원센터를 골라 주세요."), "centre_unknown")
@@ -274,7 +248,7 @@ def _move(
     founders: Any = None,
     organisation: Any = None,
 ) -> Consultation:
-    errors = _Errors()
+    errors = FieldErrors()
     note = errors.text({"note": note}, "note", 300, required=False)
     before = consultation.stage
     founders_before = consultation.founders
@@ -364,7 +338,7 @@ def session_record(*, actor: Any, consultation: Consultation, data: dict[str, An
         raise _error(
             "consultation", _("끝난 상담에는 기록을 더할 수 없습니다."), "consultation_closed"
         )
-    errors = _Errors()
+    errors = FieldErrors()
     held_on = data.get("held_on")
     if not isinstance(held_on, dt.date):
         try:
@@ -411,7 +385,7 @@ def session_record(*, actor: Any, consultation: Consultation, data: dict[str, An
     return session
 
 
-def _topics(errors: _Errors, value: Any) -> list[str]:
+def _topics(errors: FieldErrors, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value] if value else []
     items = [str(v) for v in (value or []) if str(v)]
