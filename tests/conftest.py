@@ -23,6 +23,43 @@ django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHash
 ROLES = ["anonymous", *DEMO_USERNAMES]
 
 
+# --- the second database ----------------------------------------------------------------------
+# The suite runs in full on SQLite. On the second database (PostgreSQL in CI) only what can
+# differ between databases needs to run again: ``--database-dependent-only`` leaves out the tests
+# that never touch the database (pytest-django refuses them any access, so their result cannot
+# depend on it) and the browser tests (they check the rendered HTML, focus and keyboard use;
+# every flow they drive is also covered by the tests that do run there).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-dependent-only",
+        action="store_true",
+        help="run only the tests that use the database, browser tests excluded (for the run "
+        "on the second database)",
+    )
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("browser") is not None:
+        return False
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-dependent-only"):
+        return
+    kept = [item for item in items if _uses_database(item)]
+    left_out = [item for item in items if not _uses_database(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from dure.core.demo import load_all_demo

@@ -160,6 +160,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
+# WhiteNoise scans every static file when its middleware is built: once per server process, but
+# once per client in tests (Django's test client builds the middleware chain anew each time),
+# ~30 ms each, minutes over the suite. Under test it looks a file up when asked instead (its
+# development mode).
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
