@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from dure.core.pagecache import bump_data_version
 from dure.directory.demo import CENTRE, FUSION, SERIO
 from dure.directory.models import Organisation
 
@@ -197,4 +198,5 @@ def load_demo() -> dict[str, int]:
         for step in path:
             StoryEvent.objects.create(story=story, from_status=before, to_status=step, actor=writer)
             before = step
+    bump_data_version()  # the cached home page lists notices and stories
     return {"portal_notices": Notice.objects.count(), "portal_stories": Story.objects.count()}

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dure.core.audit import audit_record
+from dure.core.pagecache import bump_data_version
 from dure.core.validation import FieldErrors, clean_text
 from dure.directory.models import Organisation
 
@@ -163,6 +164,8 @@ def notice_update(*, actor: Any, notice: Notice, data: dict[str, Any]) -> Notice
         for name, (_old, value) in changes.items():
             setattr(notice, name, value)
         notice.save()
+        if notice.status == Notice.Status.PUBLISHED:
+            bump_data_version()  # cached public pages (the home page) list published notices
         audit_record(
             actor=actor, action="portal.notice.update", obj=notice, changes=_loggable(changes)
         )
@@ -186,6 +189,7 @@ def notice_publish(*, actor: Any, notice: Notice) -> Notice:
     notice.status = Notice.Status.PUBLISHED
     notice.published_at = notice.published_at or timezone.now()
     notice.save(update_fields=["status", "published_at", "updated_at"])
+    bump_data_version()
     audit_record(actor=actor, action="portal.notice.publish", obj=notice)
     return notice
 
@@ -198,6 +202,7 @@ def notice_archive(*, actor: Any, notice: Notice) -> Notice:
         raise _error("status", _("게시 중인 공지만 내릴 수 있습니다."), "not_published")
     notice.status = Notice.Status.ARCHIVED
     notice.save(update_fields=["status", "updated_at"])
+    bump_data_version()
     audit_record(actor=actor, action="portal.notice.archive", obj=notice)
     return notice
 
@@ -294,6 +299,8 @@ def _move(story: Story, actor: Any, to: str, note: str = "", *, fields: list[str
     before = story.status
     story.status = to
     story.save(update_fields=["status", "updated_at", *fields])
+    if S.PUBLISHED in (before, to):
+        bump_data_version()  # cached public pages (the home page) list published stories
     _event(story, actor, before, to, note)
     audit_record(
         actor=actor,
@@ -328,6 +335,8 @@ def story_update(*, actor: Any, story: Story, data: dict[str, Any]) -> Story:
         story.published_at = None
         _clear_consent(story)
     story.save()
+    if before == S.PUBLISHED:
+        bump_data_version()
     if before != S.DRAFT:
         _event(story, actor, before, S.DRAFT, str(_("내용이 바뀌어 동의를 다시 받아야 합니다.")))
     logged = {
