@@ -268,7 +268,7 @@ STORY_CHANGE = {"response": {200: StoryDetailOut, **error_responses(400, 401, 40
 
 @router.patch("/stories/{id}", **STORY_CHANGE, **WRITE)
 def update_story(request: HttpRequest, id: int, payload: StoryUpdateIn) -> Story:
-    """사례 고치기 (작성 기관 담당자). 보낸 항목만 바뀝니다. 동의를 구한 뒤의 사례를 고치면 작성
+    """사례 고치기 (작성 기관 담당자). 보낸 항목만 바뀝니다. 동의 요청 중·동의 받음·게시 중인 사례를 고치면 작성
     중으로 돌아가고 (게시 중이면 내려가고) 동의를 다시 받아야 합니다."""
     story = _managed_story(request.user, id)
     data = {name: getattr(story, name) for name in services.STORY_FIELDS}

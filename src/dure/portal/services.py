@@ -72,7 +72,13 @@ def _bool(value: Any) -> bool:
 
 
 def _whole_number(
-    errors: FieldErrors, data: dict[str, Any], field: str, high: int, *, required: bool
+    errors: FieldErrors,
+    data: dict[str, Any],
+    field: str,
+    high: int,
+    *,
+    required: bool,
+    low: int = 0,
 ) -> int | None:
     raw = data.get(field)
     if raw in (None, ""):
@@ -87,15 +93,20 @@ def _whole_number(
     except (TypeError, ValueError):
         errors.add(field, _("숫자로 입력해 주세요."), "invalid")
         return None
-    if not 0 <= number <= high:
+    if not low <= number <= high:
         errors.add(
             field,
             _("%(low)s 이상 %(high)s 이하로 입력해 주세요."),
             "out_of_range",
-            {"low": 0, "high": f"{high:,}"},
+            {"low": _shown(low), "high": _shown(high)},
         )
         return None
     return number
+
+
+def _shown(number: int) -> int | str:
+    """A bound as the message shows it: 100,000 grouped, a year (2026) as it is."""
+    return f"{number:,}" if number >= 10_000 else number
 
 
 def _require_writer(actor: Any, centre_id: int) -> None:
@@ -219,15 +230,7 @@ def _clean_story(data: dict[str, Any]) -> tuple[dict[str, Any], FieldErrors]:
     if kind not in SupportKind.values:
         errors.add("support_kind", _("지원 분야를 골라 주세요."), "invalid_choice")
     this_year = timezone.localdate().year
-    year = _whole_number(errors, data, "year", this_year, required=True)
-    if year is not None and year < EARLIEST_YEAR:
-        errors.add(
-            "year",
-            _("%(low)s 이상 %(high)s 이하로 입력해 주세요."),
-            "out_of_range",
-            {"low": EARLIEST_YEAR, "high": this_year},
-        )
-        year = None
+    year = _whole_number(errors, data, "year", this_year, low=EARLIEST_YEAR, required=True)
     cleaned = {
         "subject": subject,
         "support_kind": kind,
@@ -313,9 +316,10 @@ def _move(story: Story, actor: Any, to: str, note: str = "", *, fields: list[str
 
 @transaction.atomic
 def story_update(*, actor: Any, story: Story, data: dict[str, Any]) -> Story:
-    """Change a story's text or figures. Once the organisation was asked, its consent covered
-    the text as it was: a change takes the story back to a draft (and off the portal), to be
-    sent for consent again."""
+    """Change a story's text or figures. While the organisation is asked, or has agreed, its
+    consent covers the text as it was: a change takes the story back to a draft (and off the
+    portal), to be sent for consent again. A declined or withdrawn story keeps its status while
+    the centre reworks it, so that the organisation still sees its answer."""
     story = _locked_story(story)
     _require_writer(actor, story.centre_id)
     cleaned, errors = _clean_story({name: data.get(name) for name in STORY_FIELDS})
@@ -330,14 +334,15 @@ def story_update(*, actor: Any, story: Story, data: dict[str, Any]) -> Story:
     for name, (_old, value) in changes.items():
         setattr(story, name, value)
     before = story.status
-    if before != S.DRAFT:
+    consent_lapses = before in CONSENT_COVERS_TEXT
+    if consent_lapses:
         story.status = S.DRAFT
         story.published_at = None
         _clear_consent(story)
     story.save()
     if before == S.PUBLISHED:
         bump_data_version()
-    if before != S.DRAFT:
+    if consent_lapses:
         _event(story, actor, before, S.DRAFT, str(_("내용이 바뀌어 동의를 다시 받아야 합니다.")))
     logged = {
         name: [str(getattr(v, "pk", v)) if isinstance(v, Organisation) else v for v in pair]
