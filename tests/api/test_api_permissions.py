@@ -36,6 +36,7 @@ OWN_MATRIX_PREFIXES = (
     "/market/",
     "/programs",
     "/founding",
+    "/portal/",
 )
 
 

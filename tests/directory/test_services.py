@@ -736,3 +736,18 @@ def test_reloading_reference_data_changes_nothing(db):
     counts = load_all()
     assert counts["ksic"] == IndustryClass.objects.count() == before[0]
     assert Organisation.objects.count() == before[1]
+
+
+def test_an_organisation_page_lists_its_published_success_stories_only(client, org, users):
+    from dure.portal import services as portal
+    from dure.portal.models import Story
+
+    hanbit, serio = org("한빛정밀"), org("세리오협동조합")
+    published = Story.objects.get(subject=hanbit, status=Story.Status.PUBLISHED)
+    awaiting = Story.objects.get(subject=serio, status=Story.Status.AWAITING)
+    page = client.get(f"/directory/{hanbit.pk}/").content.decode()
+    assert f'href="{published.get_absolute_url()}"' in page
+    assert awaiting.title not in client.get(f"/directory/{serio.pk}/").content.decode()
+    # withdrawn: gone from the (cached) public page at once
+    portal.story_withdraw_consent(actor=users["sme"], story=published)
+    assert published.title not in client.get(f"/directory/{hanbit.pk}/").content.decode()

@@ -366,7 +366,7 @@ def test_centre_staff_write_only_for_their_own_centre(publisher_of, staff, org, 
         services.notice_create(
             actor=staff, publisher=publisher_of(org, other_centre), data=notice_data()
         )
-    assert codes(exc) == {"centre": ["centre_unknown"]}
+    assert codes(exc) == {"publisher": ["centre_unknown"]}
     assert counts() == before
 
 
@@ -375,7 +375,7 @@ def test_even_an_admin_publishes_only_for_a_centre(publisher, admin, org):
     before = counts()
     with pytest.raises(ValidationError) as exc:
         services.notice_create(actor=admin, publisher=org(publisher), data=notice_data())
-    assert codes(exc) == {"centre": ["centre_unknown"]}
+    assert codes(exc) == {"publisher": ["centre_unknown"]}
     assert counts() == before
 
 
@@ -417,7 +417,7 @@ def test_every_wrong_notice_field_is_named_at_once(staff, other_centre):
         "category": ["invalid_choice"],
         "title": ["required"],
         "body": ["max_length"],
-        "centre": ["centre_unknown"],
+        "publisher": ["centre_unknown"],
     }
 
 

@@ -16,6 +16,7 @@ from dure.core.audit import client_ip, personal_data_access_record
 from dure.core.forms import apply_service_errors as _apply_service_errors
 from dure.core.models import PersonalDataAccess
 from dure.core.pagecache import cache_public_page
+from dure.portal import selectors as portal_selectors
 
 from . import access, selectors, services
 from .forms import DirectoryFilterForm, MOUForm, OrganisationForm
@@ -71,7 +72,12 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             fields=["members.display_name", "members.role", "members.title"],
             purpose="기관 구성원과 역할 확인 (기관 상세 화면)",
         )
-    return render(request, "directory/organisation_detail.html", {"org": org, **context})
+    stories = portal_selectors.stories_about(organisation_id=org.pk)
+    return render(
+        request,
+        "directory/organisation_detail.html",
+        {"org": org, "stories": stories, **context},
+    )
 
 
 @login_required

@@ -77,14 +77,15 @@ class NoticeFilters(_Filters):
 
 
 class NoticeUpdateIn(Schema):
-    """Only the fields sent change."""
+    """Only the fields sent change. ``category`` and ``pinned`` may be left out but not sent as
+    ``null`` (their types admit no null: the default is only what "not sent" reads as)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    category: NoticeCategoryValue | None = None
+    category: NoticeCategoryValue = None  # type: ignore[assignment]
     title: Text(150) | None = None
     body: Text(10_000) | None = None
-    pinned: bool | None = None
+    pinned: bool = None  # type: ignore[assignment]
 
 
 class NoticeCreateIn(NoticeUpdateIn):

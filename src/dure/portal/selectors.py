@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from . import access
 from .models import Notice, Story, StoryEvent
@@ -27,14 +27,18 @@ def _matching(qs: QuerySet, q: str, *fields: str) -> QuerySet:
 def notice_list(
     *, user: Any, category: str = "", q: str = "", status: str = "", page: int = 1
 ) -> Page:
-    """Notices ``user`` may see, pinned first, then the latest. The public sees published ones;
-    a centre's staff also their own drafts and archived ones (``status`` narrows to one)."""
+    """Notices ``user`` may see, pinned first, then drafts, then the latest published. The
+    public sees published ones; a centre's staff also their own drafts and archived ones
+    (``status`` narrows to one)."""
     qs = access.notices_visible_to(user).select_related("publisher")
     qs = qs.filter(status=status) if status else qs
     if category:
         qs = qs.filter(category=category)
     qs = _matching(qs, q, "title", "body")
-    return Paginator(qs.order_by("-pinned", "-published_at", "-id"), PAGE_SIZE).get_page(page)
+    # Drafts (no date yet) before the published ones on both databases (PostgreSQL sorts NULL
+    # first in a descending order, SQLite last).
+    latest = F("published_at").desc(nulls_first=True)
+    return Paginator(qs.order_by("-pinned", latest, "-id"), PAGE_SIZE).get_page(page)
 
 
 def latest_notices(*, limit: int = 5) -> list[Notice]:

@@ -115,12 +115,14 @@ def _require_writer(actor: Any, centre_id: int) -> None:
         raise PermissionDenied
 
 
-def _centre(errors: FieldErrors, actor: Any, value: Any) -> Organisation | None:
+def _centre(
+    errors: FieldErrors, actor: Any, value: Any, field: str = "centre"
+) -> Organisation | None:
     """The centre ``actor`` writes for: one of theirs (a centre that is not theirs is an
     unknown one, as in the form's choices)."""
     centre = access.centre_choices(actor).filter(pk=_id(value)).first()
     if centre is None:
-        errors.add("centre", _("게시할 지원센터를 골라 주세요."), "centre_unknown")
+        errors.add(field, _("게시할 지원센터를 골라 주세요."), "centre_unknown")
     return centre
 
 
@@ -147,7 +149,7 @@ def notice_create(*, actor: Any, publisher: Any, data: dict[str, Any]) -> Notice
     if not access.can_write(actor):
         raise PermissionDenied
     cleaned, errors = _clean_notice(data)
-    centre = _centre(errors, actor, publisher)
+    centre = _centre(errors, actor, publisher, "publisher")
     errors.raise_if_any()
     notice = Notice.objects.create(publisher=centre, created_by=actor, **cleaned)
     audit_record(actor=actor, action="portal.notice.create", obj=notice)

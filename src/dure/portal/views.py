@@ -373,13 +373,18 @@ def _story_form_step(
     call: Callable[[dict[str, Any]], Story],
     done: str,
 ) -> HttpResponse:
-    """A step with a small form on the story's page: done, or the page again with the form's
-    errors (400)."""
+    """A step with a small form on the story's page: done; or, for a wrong field, the page
+    again with the form's errors (400); or, for a step the story's status no longer allows (a
+    double click, a page left open), the story's page with the reason, where the form may no
+    longer be offered."""
     if form.is_valid():
         saved = _save(form, lambda: call(form.cleaned_data))
         if saved is not None:
             messages.success(request, done)
             return redirect(saved)
+        if form.non_field_errors():
+            messages.error(request, " ".join(form.non_field_errors()))
+            return redirect(story)
     return _story_page(request, story, status=400, **{form_name: form})
 
 
