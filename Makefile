@@ -67,7 +67,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy src/dure/*/services.py src/dure/*/selectors.py src/dure/*/access.py src/dure/core/audit.py src/dure/core/backup.py src/dure/core/pagecache.py src/dure/core/idempotency.py
+	$(BIN)/mypy src/dure/*/services.py src/dure/*/selectors.py src/dure/*/access.py src/dure/core/audit.py src/dure/core/backup.py src/dure/core/pagecache.py src/dure/core/idempotency.py src/dure/core/validation.py
 
 check-migrations: setup
 	$(BIN)/dure makemigrations --check --dry-run

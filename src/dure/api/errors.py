@@ -16,7 +16,7 @@ method not allowed, 413 body too large, 422 invalid input (pydantic or a service
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import (
@@ -120,6 +120,19 @@ class ApiError(Exception):
         self.message = message if message is not None else MESSAGES.get(code, code)
         self.field = field
         super().__init__(code)
+
+
+def call_service(fn: Any, names: Mapping[str, str], /, **kwargs: Any) -> Any:
+    """Call a service; its field errors come out under the API's field names (``names``: the
+    service's field → the API's, e.g. ``{"centre": "centre_id"}``)."""
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise DjangoValidationError(
+            {names.get(f, f): e for f, e in exc.error_dict.items()}
+        ) from exc
 
 
 def error_item(code: str, message: Any, field: str | None = None) -> dict[str, Any]:

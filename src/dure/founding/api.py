@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 
 from dure.api.auth import WRITE_AUTH
-from dure.api.errors import ApiError
+from dure.api.errors import ApiError, call_service
 from dure.api.schemas import error_responses
 from dure.core import idempotency
 from dure.core.audit import personal_data_access_record
@@ -59,16 +59,7 @@ SERVICE_TO_API = {
 
 
 def _call(fn: Any, **kwargs: Any) -> Any:
-    """A service call whose field errors name the API's fields (``centre_id``, not
-    ``centre``)."""
-    try:
-        return fn(**kwargs)
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError(
-            {SERVICE_TO_API.get(f, f): e for f, e in exc.error_dict.items()}
-        ) from exc
+    return call_service(fn, SERVICE_TO_API, **kwargs)
 
 
 def _slice(qs: Any, filters: Any) -> dict[str, Any]:

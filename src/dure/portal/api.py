@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 
 from dure.api.auth import OPTIONAL_AUTH_OPENAPI, READ_AUTH, WRITE_AUTH
+from dure.api.errors import call_service
 from dure.api.schemas import error_responses
 from dure.directory.models import Sido
 
@@ -50,16 +51,7 @@ SERVICE_TO_API = {"publisher": "publisher_id", "centre": "centre_id", "subject":
 
 
 def _call(fn: Any, **kwargs: Any) -> Any:
-    """A service call whose field errors name the API's fields (``subject_id``, not
-    ``subject``)."""
-    try:
-        return fn(**kwargs)
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError(
-            {SERVICE_TO_API.get(f, f): e for f, e in exc.error_dict.items()}
-        ) from exc
+    return call_service(fn, SERVICE_TO_API, **kwargs)
 
 
 def _slice(paginator: Any, filters: Any) -> dict[str, Any]:
@@ -207,7 +199,6 @@ def list_stories(request: HttpRequest, filters: Query[StoryFilters]) -> dict:
             {"sido": ValidationError(_("없는 시도 코드입니다."), code="sido_unknown")}
         )
     page = selectors.story_list(
-        user=request.user,
         support_kind=filters.support_kind or "",
         sido=filters.sido or "",
         q=filters.q or "",

@@ -49,9 +49,7 @@ def latest_notices(*, limit: int = 5) -> list[Notice]:
     )
 
 
-def story_list(
-    *, user: Any, support_kind: str = "", sido: str = "", q: str = "", page: int = 1
-) -> Page:
+def story_list(*, support_kind: str = "", sido: str = "", q: str = "", page: int = 1) -> Page:
     """Published success stories, the latest first (the portal's list, the same for all)."""
     qs = Story.objects.filter(status=Story.Status.PUBLISHED).select_related(
         "subject__sido", "centre"

@@ -150,7 +150,8 @@ def notice_create(*, actor: Any, publisher: Any, data: dict[str, Any]) -> Notice
         raise PermissionDenied
     cleaned, errors = _clean_notice(data)
     centre = _centre(errors, actor, publisher, "publisher")
-    errors.raise_if_any()
+    if errors.errors or centre is None:
+        raise ValidationError(errors.errors)
     notice = Notice.objects.create(publisher=centre, created_by=actor, **cleaned)
     audit_record(actor=actor, action="portal.notice.create", obj=notice)
     return notice
@@ -265,7 +266,8 @@ def story_create(*, actor: Any, centre: Any, data: dict[str, Any]) -> Story:
         raise PermissionDenied
     cleaned, errors = _clean_story(data)
     organisation = _centre(errors, actor, centre)
-    errors.raise_if_any()
+    if errors.errors or organisation is None:
+        raise ValidationError(errors.errors)
     story = Story.objects.create(centre=organisation, created_by=actor, **cleaned)
     _event(story, actor, "", S.DRAFT)
     audit_record(actor=actor, action="portal.story.create", obj=story)

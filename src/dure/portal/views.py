@@ -183,7 +183,6 @@ def story_list(request: HttpRequest) -> HttpResponse:
     form = StoryFilterForm(request.GET or None)
     params = _filters(form)
     page = selectors.story_list(
-        user=request.user,
         support_kind=params.get("support_kind") or "",
         sido=params["sido"].pk if params.get("sido") else "",
         q=params.get("q") or "",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 
 from dure.api.auth import OPTIONAL_AUTH_OPENAPI, READ_AUTH, WRITE_AUTH
+from dure.api.errors import call_service
 from dure.api.schemas import error_responses
 from dure.core.audit import personal_data_access_record
 from dure.core.models import PersonalDataAccess
@@ -52,15 +53,7 @@ SERVICE_TO_API = {"host": "host_id", "organisation": "organisation_id"}
 
 
 def _call(fn: Any, **kwargs: Any) -> Any:
-    """A service call whose field errors name the API's fields (``host_id``, not ``host``)."""
-    try:
-        return fn(**kwargs)
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError(
-            {SERVICE_TO_API.get(f, f): e for f, e in exc.error_dict.items()}
-        ) from exc
+    return call_service(fn, SERVICE_TO_API, **kwargs)
 
 
 def _slice(qs: Any, filters: Any, count: int | None = None) -> dict[str, Any]:
