@@ -1863,3 +1863,24 @@ def test_the_demo_notices_are_as_documented(org):
         "2027년 협동조합 기술사업화 지원 사업 참여 조합 모집"
     ]
     assert {n.publisher.name for n in published} == {CENTRE, DAEJEON_CENTRE}
+
+
+def test_the_account_export_lists_the_story_consents_one_gave(users):
+    from dure.accounts.services import account_export
+
+    hanbit = Story.objects.get(title__startswith="한빛정밀, 용접부 부식 문제")
+    [given] = account_export(user=users["sme"])["story_consents"]
+    assert given == {
+        "story": hanbit.title,
+        "organisation": "한빛정밀",
+        "method": Story.ConsentMethod.PLATFORM,
+        "at": hanbit.consent_at.isoformat(),
+        "status": S.PUBLISHED,
+    }
+    serio = Story.objects.get(subject__name="세리오협동조합", status=S.AWAITING)
+    assert account_export(user=users["coop"])["story_consents"] == []
+    services.story_consent(actor=users["coop"], story=serio)
+    assert [c["story"] for c in account_export(user=users["coop"])["story_consents"]] == [
+        serio.title
+    ]
+    assert selectors.consents_given_by(user=AnonymousUser()) == []

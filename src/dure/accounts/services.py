@@ -84,6 +84,7 @@ def account_export(*, user: User) -> dict[str, Any]:
     anybody else (activity on other people's records keeps only the kind and id of the record).
     """
     from dure.founding.selectors import consultations_of_person
+    from dure.portal.selectors import consents_given_by
     from dure.programs.selectors import registrations_of_person
 
     memberships = list(user.memberships.select_related("organisation"))
@@ -153,6 +154,7 @@ def account_export(*, user: User) -> dict[str, Any]:
         ],
         "program_registrations": registrations,
         "founding_consultations": consultations_of_person(user=user),
+        "story_consents": consents_given_by(user=user),
         "activity": activity,
     }
 

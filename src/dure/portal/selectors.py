@@ -114,3 +114,22 @@ def consents_awaited(*, user: Any) -> int:
     if not represented:
         return 0
     return Story.objects.filter(subject_id__in=represented, status=Story.Status.AWAITING).count()
+
+
+def consents_given_by(*, user: Any) -> list[dict[str, Any]]:
+    """The consents to success stories a person gave or recorded, as JSON-friendly data (the
+    download of their own data)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        {
+            "story": story.title,
+            "organisation": story.subject.name,
+            "method": story.consent_method,
+            "at": story.consent_at.isoformat() if story.consent_at else None,
+            "status": story.status,
+        }
+        for story in Story.objects.filter(consent_by=user)
+        .select_related("subject")
+        .order_by("consent_at", "id")
+    ]
