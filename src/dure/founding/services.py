@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from dure.core import idempotency
 from dure.core.audit import audit_record
 from dure.core.validation import FieldErrors
+from dure.core.validation import clean_text as _text
 from dure.core.validators import normalize_phone
 from dure.directory.models import Organisation, Sido
 from dure.governance.rules import MIN_FOUNDERS
@@ -34,11 +35,6 @@ NEEDS_FOUNDERS = frozenset({Stage.ASSEMBLY, Stage.FILING, Stage.FOUNDED})
 
 def _error(field: str, message: Any, code: str, params: dict | None = None) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code, params=params)})
-
-
-def _text(value: Any, *, multiline: bool = False) -> str:
-    text = str(value if value is not None else "").strip()
-    return text if multiline else " ".join(text.split())
 
 
 def _id(value: Any) -> int:
