@@ -155,7 +155,7 @@ def test_an_exchange_request_from_a_case_is_linked(users, sme_case, hanbit):
         end_date=today + dt.timedelta(days=12),
         purpose="현장 냉각 해석 지원",
         desk_case=sme_case.number,
-    )
+    ).exchange
     assert request.desk_case_id == sme_case.pk
 
 
@@ -220,7 +220,7 @@ def test_exchange_candidates_in_the_api_carry_no_personal_data(users, client_for
         start_date=today + dt.timedelta(days=10),
         end_date=today + dt.timedelta(days=12),
         purpose="현장 지원",
-    )
+    ).exchange
     response = client_for("researcher").get(f"/api/v1/techbank/exchanges/{request.pk}/candidates")
     assert response.status_code == 200
     body = response.json()

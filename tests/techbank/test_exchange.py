@@ -35,7 +35,7 @@ def submit(users, org, *, who="sme", days=30, start_in=7, **kwargs):
         end_date=start + dt.timedelta(days=days - 1),
         purpose="공정 안정화 지원",
         **kwargs,
-    )
+    ).exchange
 
 
 @pytest.mark.parametrize(("days", "expected"), [(1, "short"), (7, "short"), (8, "mid")])
@@ -54,7 +54,7 @@ def test_six_calendar_months_is_long(users, hanbit):
         start_date=start,
         end_date=end,
         purpose="연수",
-    )
+    ).exchange
     assert request.period_class == "long"
     shorter = services.exchange_submit(
         actor=users["sme"],
@@ -64,7 +64,7 @@ def test_six_calendar_months_is_long(users, hanbit):
         start_date=start,
         end_date=end - dt.timedelta(days=1),
         purpose="연수",
-    )
+    ).exchange
     assert shorter.period_class == "mid"
 
 
@@ -177,3 +177,113 @@ def test_only_people_acting_for_an_sme_or_cooperative_request(role, users, serio
         return
     with pytest.raises(PermissionDenied):
         submit(users, requester, who=role)
+
+
+# --- a retried request (idempotency key) ----------------------------------------------------------
+
+
+def _counts() -> tuple[int, int]:
+    return ExchangeRequest.objects.count(), AuditEvent.objects.count()
+
+
+def test_a_retry_with_the_same_key_returns_the_first_request_and_writes_nothing(users, hanbit):
+    start = today() + dt.timedelta(days=10)
+    request = {
+        "actor": users["sme"],
+        "requester": hanbit,
+        "direction": "training",
+        "field": "도금",
+        "start_date": start,
+        "end_date": start + dt.timedelta(days=4),
+        "purpose": "연수",
+    }
+    first = services.exchange_submit(**request, idempotency_key="click-1")
+    assert first.created
+    before = _counts()
+    again = services.exchange_submit(
+        **{**request, "field": " 도금 ", "requester": hanbit.pk}, idempotency_key="click-1"
+    )
+    assert (again.exchange.pk, again.created) == (first.exchange.pk, False)
+    assert _counts() == before
+    # a changed or invalid request with the used key is refused, and nothing is written
+    for changed in ({"purpose": "다른 목적"}, {"field": "", "purpose": ""}):
+        with pytest.raises(ValidationError) as exc:
+            services.exchange_submit(**{**request, **changed}, idempotency_key="click-1")
+        assert codes(exc.value) == {"idempotency_key": ["idempotency_conflict"]}
+    assert _counts() == before
+    # another person's same key is theirs alone; no key, a new request each time
+    other = services.exchange_submit(
+        **{**request, "actor": users["admin"]}, idempotency_key="click-1"
+    )
+    assert other.created and other.exchange.pk != first.exchange.pk
+    assert services.exchange_submit(**request).created
+    with pytest.raises(ValidationError) as exc:
+        services.exchange_submit(**request, idempotency_key="k" * 201)
+    assert codes(exc.value) == {"idempotency_key": ["idempotency_key_invalid"]}
+
+
+def test_the_api_answers_a_retry_with_200_and_another_body_with_409(client_for, hanbit):
+    import json
+
+    start = today() + dt.timedelta(days=10)
+    body = {
+        "requester_id": hanbit.pk,
+        "direction": "dispatch",
+        "field": "레이저 용접",
+        "start_date": start.isoformat(),
+        "end_date": (start + dt.timedelta(days=2)).isoformat(),
+        "purpose": "현장 진단",
+    }
+    client = client_for("sme")
+
+    def post(payload, key):
+        return client.post(
+            "/api/v1/techbank/exchanges",
+            data=json.dumps(payload),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+
+    first = post(body, "api-1")
+    assert first.status_code == 201, first.content.decode()
+    before = _counts()
+    again = post(body, "api-1")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    conflict = post({**body, "purpose": "다른 목적"}, "api-1")
+    assert conflict.status_code == 409
+    assert (conflict.json()["code"], conflict.json()["field"]) == (
+        "idempotency_conflict",
+        "Idempotency-Key",
+    )
+    assert _counts() == before
+
+
+def test_the_form_sent_twice_makes_one_request(client_for, hanbit):
+    import re
+
+    client = client_for("sme")
+    page = client.get("/techbank/exchanges/new/").content.decode()
+    [key] = re.findall(r'name="idempotency_key" value="([^"]+)"', page)
+    start = today() + dt.timedelta(days=10)
+    form = {
+        "requester": hanbit.pk,
+        "direction": "training",
+        "field": "두 번 누른 연수",
+        "start_date": start.isoformat(),
+        "end_date": (start + dt.timedelta(days=2)).isoformat(),
+        "purpose": "연수",
+        "idempotency_key": key,
+    }
+    first = client.post("/techbank/exchanges/new/", form)
+    assert first.status_code == 302
+    again = client.post("/techbank/exchanges/new/", form, follow=True)
+    assert again.redirect_chain[0][0] == first["Location"]
+    assert "이미 접수된 신청입니다." in again.content.decode()
+    assert ExchangeRequest.objects.filter(field="두 번 누른 연수").count() == 1
+    # the same form changed: refused with the reason and a fresh key for a new request
+    refused = client.post("/techbank/exchanges/new/", {**form, "purpose": "다른 목적"})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "이미 처리되었습니다" in html
+    [fresh] = re.findall(r'name="idempotency_key" value="([^"]+)"', html)
+    assert fresh != key

@@ -135,6 +135,14 @@ def call_service(fn: Any, names: Mapping[str, str], /, **kwargs: Any) -> Any:
         ) from exc
 
 
+def idempotency_conflict_as_409(exc: DjangoValidationError, field: str = "Idempotency-Key") -> None:
+    """A service's refusal of a used idempotency key with another request (already renamed to
+    the API's ``field``) is the API's 409; any other error is left to the caller."""
+    for error in getattr(exc, "error_dict", {}).get(field, []):
+        if error.code == "idempotency_conflict":
+            raise ApiError(409, error.code, error.messages[0], field) from exc
+
+
 def error_item(code: str, message: Any, field: str | None = None) -> dict[str, Any]:
     return {"code": code, "message": str(message), "field": field}
 

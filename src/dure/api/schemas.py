@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Header, Schema
 from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
+
+from dure.core.idempotency import MAX_KEY_LENGTH
 
 
 def _storable(value: str) -> str:
@@ -19,6 +21,18 @@ def _storable(value: str) -> str:
     except UnicodeEncodeError as exc:
         raise PydanticCustomError("invalid_characters", "text is not valid Unicode") from exc
     return value
+
+
+def IdempotencyKeyHeader(what: str) -> Any:
+    """The optional ``Idempotency-Key`` header of a create endpoint (``what``: "신청" …)."""
+    return Header(
+        None,
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description=f"중복 {what} 방지 키 (요청마다 새 값, 예: UUID). 같은 키로 다시 보내면 처음 "
+        f"{what}을 200으로 돌려줍니다. 같은 키에 다른 내용이면 409입니다.",
+    )
 
 
 def Text(max_length: int) -> Any:

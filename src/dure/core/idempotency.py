@@ -18,8 +18,16 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
 MAX_KEY_LENGTH = 200
 FORM_FIELD = "idempotency_key"
+CONFLICT_CODE = "idempotency_conflict"
+CONFLICT_MESSAGE = _(
+    "이 중복 방지 키(Idempotency-Key)로 내용이 다른 요청이 이미 처리되었습니다. 새 요청에는 새 "
+    "키를 써 주세요."
+)
 
 
 def new_key() -> str:
@@ -48,3 +56,25 @@ def fingerprint(document: Mapping[str, Any]) -> str:
     """sha256 of a request as the service normalised it (JSON-able values, keys sorted)."""
     text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def clean_key(value: Any) -> str:
+    """The key as sent, trimmed ("" for none); too long a key is a ValidationError on
+    ``idempotency_key`` (a key is the client's: it is never cut)."""
+    key = str(value if value is not None else "").strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError(
+            {
+                FORM_FIELD: ValidationError(
+                    _("중복 방지 키는 %(limit)s자 이내여야 합니다."),
+                    code="idempotency_key_invalid",
+                    params={"limit": MAX_KEY_LENGTH},
+                )
+            }
+        )
+    return key
+
+
+def conflict(message: Any = CONFLICT_MESSAGE) -> ValidationError:
+    """The refusal of a used key sent with another request."""
+    return ValidationError({FORM_FIELD: ValidationError(message, code=CONFLICT_CODE)})

@@ -22,12 +22,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 
 from dure.api.auth import WRITE_AUTH
-from dure.api.errors import ApiError, call_service
-from dure.api.schemas import error_responses
-from dure.core import idempotency
+from dure.api.errors import call_service, idempotency_conflict_as_409
+from dure.api.schemas import IdempotencyKeyHeader, error_responses
 from dure.core.audit import personal_data_access_record
 from dure.core.models import PersonalDataAccess
 
@@ -190,14 +189,7 @@ def get_consultation(request: HttpRequest, id: int) -> dict:
     return _detail(request, id)
 
 
-IDEMPOTENCY_KEY = Header(
-    None,
-    alias="Idempotency-Key",
-    min_length=1,
-    max_length=idempotency.MAX_KEY_LENGTH,
-    description="중복 신청 방지 키 (요청마다 새 값, 예: UUID). 같은 키로 다시 보내면 처음 신청을 "
-    "200으로 돌려줍니다. 같은 키에 다른 내용이면 409입니다.",
-)
+IDEMPOTENCY_KEY = IdempotencyKeyHeader("신청")
 
 
 @router.post(
@@ -229,15 +221,7 @@ def create_consultation(
             idempotency_key=idempotency_key,
         )
     except ValidationError as exc:
-        conflict = [
-            e
-            for e in getattr(exc, "error_dict", {}).get("Idempotency-Key", [])
-            if e.code == "idempotency_conflict"
-        ]
-        if conflict:
-            raise ApiError(
-                409, "idempotency_conflict", conflict[0].messages[0], "Idempotency-Key"
-            ) from exc
+        idempotency_conflict_as_409(exc)
         raise
     return Status(201 if result.created else 200, _detail(request, result.consultation.pk))
 

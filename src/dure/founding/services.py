@@ -90,7 +90,7 @@ def _replay(existing: Consultation, fingerprint: str | None) -> RequestResult:
     """A retry with a used key: the first consultation if the request is the same, else
     ``idempotency_conflict``."""
     if fingerprint is None or existing.idempotency_fingerprint != fingerprint:
-        raise _error("idempotency_key", IDEMPOTENCY_CONFLICT, "idempotency_conflict")
+        raise idempotency.conflict(IDEMPOTENCY_CONFLICT)
     return RequestResult(existing, False)
 
 
@@ -105,14 +105,7 @@ def consultation_request(
     """
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDenied
-    key = _text(idempotency_key)
-    if len(key) > idempotency.MAX_KEY_LENGTH:
-        raise _error(
-            "idempotency_key",
-            _("중복 방지 키는 %(limit)s자 이내여야 합니다."),
-            "idempotency_key_invalid",
-            {"limit": idempotency.MAX_KEY_LENGTH},
-        )
+    key = idempotency.clean_key(idempotency_key)
     digest = idempotency.digest(actor, key) if key else None
     existing = Consultation.objects.filter(idempotency_key=digest).first() if digest else None
     errors = FieldErrors()

@@ -16,7 +16,8 @@ from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 
 from dure.api.auth import OPTIONAL_AUTH_OPENAPI, READ_AUTH, WRITE_AUTH
-from dure.api.schemas import error_responses
+from dure.api.errors import idempotency_conflict_as_409
+from dure.api.schemas import IdempotencyKeyHeader, error_responses
 from dure.core.audit import client_ip
 from dure.core.pagecache import cache_public_page
 from dure.directory.models import Organisation
@@ -737,13 +738,26 @@ def get_exchange(request: HttpRequest, id: int) -> Any:
 EXCHANGE_ACTION = {"response": {200: ExchangeOut, **error_responses(400, 401, 403, 404, 422)}}
 
 
+IDEMPOTENCY_KEY = IdempotencyKeyHeader("신청")
+
+
 @router.post(
     "/exchanges",
-    response={201: ExchangeOut, **error_responses(400, 401, 403, 422)},
+    response={
+        201: ExchangeOut,
+        200: ExchangeOut,
+        **error_responses(400, 401, 403, 409, 422),
+    },
     **WRITE,
 )
-def submit_exchange(request: HttpRequest, payload: ExchangeIn) -> Status:
-    """인력교류 신청 (중소기업·협동조합). 기간 구분(단기·중기·장기)은 자동으로 정해집니다."""
+def submit_exchange(
+    request: HttpRequest,
+    payload: ExchangeIn,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
+) -> Status:
+    """인력교류 신청 (중소기업·협동조합). 기간 구분(단기·중기·장기)은 자동으로 정해집니다. 새
+    신청이면 201, 같은 `Idempotency-Key`의 재시도면 처음 신청을 200으로 돌려줍니다 (같은 키에 다른
+    내용이면 409 `idempotency_conflict`)."""
     if not access.can_request_exchange(request.user):
         raise PermissionDenied
     requester = Organisation.objects.filter(pk=payload.requester_id).first()
@@ -751,26 +765,32 @@ def submit_exchange(request: HttpRequest, payload: ExchangeIn) -> Status:
         raise ValidationError(
             {"requester_id": ValidationError(_("없는 기관입니다."), code="requester_unknown")}
         )
-    exchange = _call(
-        services.exchange_submit,
-        rename={
-            "requester": "requester_id",
-            "institute": "institute_id",
-            "expert": "expert_id",
-        },
-        actor=request.user,
-        requester=requester,
-        direction=payload.direction,
-        field=payload.field,
-        institute=payload.institute_id,
-        expert=payload.expert_id,
-        start_date=payload.start_date,
-        end_date=payload.end_date,
-        purpose=payload.purpose,
-        desk_case=payload.desk_case_number,
-        ip_address=client_ip(request),
-    )
-    return Status(201, exchange)
+    try:
+        result = _call(
+            services.exchange_submit,
+            rename={
+                "requester": "requester_id",
+                "institute": "institute_id",
+                "expert": "expert_id",
+                "idempotency_key": "Idempotency-Key",
+            },
+            actor=request.user,
+            requester=requester,
+            direction=payload.direction,
+            field=payload.field,
+            institute=payload.institute_id,
+            expert=payload.expert_id,
+            start_date=payload.start_date,
+            end_date=payload.end_date,
+            purpose=payload.purpose,
+            desk_case=payload.desk_case_number,
+            ip_address=client_ip(request),
+            idempotency_key=idempotency_key,
+        )
+    except ValidationError as exc:
+        idempotency_conflict_as_409(exc)
+        raise
+    return Status(201 if result.created else 200, result.exchange)
 
 
 @router.get(

@@ -1160,7 +1160,7 @@ def _load_requests(
                 start_date=start,
                 end_date=start + dt.timedelta(days=days - 1),
                 purpose=purpose,
-            )
+            ).exchange
             if expert_name:
                 services.exchange_decide(
                     actor=users["admin"],

@@ -481,6 +481,8 @@ class ExchangeForm(AccessibleFormMixin, forms.Form):
     end_date = forms.DateField(label=_("종료일"), widget=forms.DateInput(attrs={"type": "date"}))
     purpose = forms.CharField(label=_("교류 목적"), widget=TEXTAREA, max_length=3000)
     desk_case = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
+    # One per rendered form: the same form sent twice makes one request (core.idempotency).
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, requesters: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -834,6 +834,12 @@ class ExchangeRequest(models.Model):
     decided_at = models.DateTimeField(_("처리 일시"), null=True, blank=True)
     decision_note = models.CharField(_("처리 의견"), max_length=300, blank=True)
     desk_case_id = models.PositiveBigIntegerField(_("상담 건 번호"), null=True, blank=True)
+    # A retried request (a double click, a client's retry) returns this request instead of
+    # making a second one: the key's digest and the request's fingerprint (core.idempotency).
+    idempotency_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     submitted_at = models.DateTimeField(_("신청 일시"), auto_now_add=True)
 
     class Meta:

@@ -14,13 +14,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from decimal import InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dure.core import idempotency
 from dure.core.audit import audit_record, model_diff
 from dure.core.pagecache import bump_data_version
 from dure.core.validators import normalize_phone, reject_resident_number
@@ -1612,7 +1613,17 @@ def _exchange_event(
     )
 
 
-@transaction.atomic
+class ExchangeSubmitResult(NamedTuple):
+    exchange: ExchangeRequest
+    created: bool  # False: a retry with the same idempotency key returned the first request
+
+
+def _exchange_replay(existing: ExchangeRequest, fingerprint: str | None) -> ExchangeSubmitResult:
+    if fingerprint is None or existing.idempotency_fingerprint != fingerprint:
+        raise idempotency.conflict()
+    return ExchangeSubmitResult(existing, False)
+
+
 def exchange_submit(
     *,
     actor: Any,
@@ -1626,13 +1637,21 @@ def exchange_submit(
     expert: Expert | None = None,
     desk_case: str = "",
     ip_address: str | None = None,
-) -> ExchangeRequest:
+    idempotency_key: str | None = None,
+) -> ExchangeSubmitResult:
     """An SME or cooperative asks for a researcher's dispatch or for its staff's training at
     an institute, naming a field (or an expert open to exchange), optionally an institute, and
-    the period; the period class (단기/중기/장기) is computed (see ``periods``)."""
+    the period; the period class (단기/중기/장기) is computed (see ``periods``).
+
+    With an ``idempotency_key`` (``core.idempotency``) a retry of the same request returns the
+    first one with ``created=False`` and writes nothing; the same key with a different (or
+    invalid) request raises ``idempotency_conflict`` and writes nothing, also under a race."""
     roles = access.roles_of(actor)
     if not access.can_request_exchange(actor):
         raise PermissionDenied
+    key = idempotency.clean_key(idempotency_key)
+    digest = idempotency.digest(actor, key) if key else None
+    existing = ExchangeRequest.objects.filter(idempotency_key=digest).first() if digest else None
     org = Organisation.objects.filter(pk=_pk(requester)).first()
     if org is None:
         raise _error("requester", _("신청 기업을 선택해 주세요."), "applicant_required")
@@ -1708,38 +1727,64 @@ def exchange_submit(
             errors["start_date"] = [
                 ValidationError(_("시작일은 오늘 이후여야 합니다."), code="date_in_past")
             ]
+    if errors and existing is not None:  # the key's first request was valid: this one differs
+        return _exchange_replay(existing, None)
     _raise(errors)
     assert start is not None and end is not None  # noqa: S101 - checked above
-    request = ExchangeRequest.objects.create(
-        requester=org,
-        submitted_by=actor,
-        direction=direction,
-        field=field,
-        institute=inst,
-        expert=named,
-        start_date=start,
-        end_date=end,
-        period_class=periods.period_class(start, end),
-        purpose=purpose,
-        desk_case_id=desk_case_id,
-    )
-    _exchange_event(request, actor=actor, from_status="")
-    audit_record(
-        actor=actor,
-        action="exchange.submit",
-        obj=request,
-        changes={
+    fingerprint = idempotency.fingerprint(
+        {
             "requester": org.pk,
             "direction": direction,
             "field": field,
             "institute": inst.pk if inst else None,
             "expert": named.pk if named else None,
             "period": [str(start), str(end)],
-            "period_class": request.period_class,
-        },
-        ip_address=ip_address,
+            "purpose": purpose,
+            "desk_case": desk_case_id,
+        }
     )
-    return request
+    if existing is not None:
+        return _exchange_replay(existing, fingerprint)
+    try:
+        with transaction.atomic():
+            request = ExchangeRequest.objects.create(
+                requester=org,
+                submitted_by=actor,
+                direction=direction,
+                field=field,
+                institute=inst,
+                expert=named,
+                start_date=start,
+                end_date=end,
+                period_class=periods.period_class(start, end),
+                purpose=purpose,
+                desk_case_id=desk_case_id,
+                idempotency_key=digest,
+                idempotency_fingerprint=fingerprint if digest else "",
+            )
+            _exchange_event(request, actor=actor, from_status="")
+            audit_record(
+                actor=actor,
+                action="exchange.submit",
+                obj=request,
+                changes={
+                    "requester": org.pk,
+                    "direction": direction,
+                    "field": field,
+                    "institute": inst.pk if inst else None,
+                    "expert": named.pk if named else None,
+                    "period": [str(start), str(end)],
+                    "period_class": request.period_class,
+                },
+                ip_address=ip_address,
+            )
+    except IntegrityError:
+        if digest:  # a concurrent request with the same key committed first
+            existing = ExchangeRequest.objects.filter(idempotency_key=digest).first()
+            if existing is not None:
+                return _exchange_replay(existing, fingerprint)
+        raise
+    return ExchangeSubmitResult(request, True)
 
 
 EXCHANGE_DECISIONS = ("agree", "decline")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dure.core import idempotency
 from dure.core.audit import client_ip
 from dure.core.exports import FORMATS, table_response
 from dure.core.forms import apply_service_errors as _apply_service_errors
@@ -992,14 +993,17 @@ def exchange_create(request: HttpRequest) -> HttpResponse:
     if not access.can_request_exchange(request.user):
         raise Http404
     form = ExchangeForm(
-        request.POST or None,
-        initial={"desk_case": request.GET.get("case", "")[:16]},
+        idempotency.with_key(request.POST) if request.method == "POST" else None,
+        initial={
+            "desk_case": request.GET.get("case", "")[:16],
+            "idempotency_key": idempotency.new_key(),
+        },
         requesters=selectors.applicant_organisations(user=request.user),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            exchange = services.exchange_submit(
+            result = services.exchange_submit(
                 actor=request.user,
                 requester=data["requester"],
                 direction=data["direction"],
@@ -1010,14 +1014,26 @@ def exchange_create(request: HttpRequest) -> HttpResponse:
                 purpose=data["purpose"],
                 desk_case=data["desk_case"],
                 ip_address=client_ip(request),
+                idempotency_key=data["idempotency_key"],
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc, rename={"desk_case": NON_FIELD_ERRORS})
+            _apply_service_errors(
+                form,
+                exc,
+                rename={"desk_case": NON_FIELD_ERRORS, "idempotency_key": NON_FIELD_ERRORS},
+            )
+            if idempotency.FORM_FIELD in getattr(exc, "error_dict", {}):
+                # sending this form again makes a new request
+                form.data = form.data.copy()
+                form.data[idempotency.FORM_FIELD] = idempotency.new_key()
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
-            messages.success(request, _("인력교류를 신청했습니다."))
-            return redirect(exchange.get_absolute_url())
+            if result.created:
+                messages.success(request, _("인력교류를 신청했습니다."))
+            else:
+                messages.info(request, _("이미 접수된 신청입니다."))
+            return redirect(result.exchange.get_absolute_url())
     return _form_page(
         request,
         "techbank/form.html",
