@@ -34,6 +34,12 @@ def can_write(user: Any) -> bool:
     return ids is None or bool(ids)
 
 
+def writes_for(user: Any, centre_id: int) -> bool:
+    """Whether ``user`` writes the notices and stories of this centre."""
+    ids = centre_ids(user)
+    return ids is None or centre_id in ids
+
+
 def centre_choices(user: Any) -> QuerySet[Organisation]:
     """The centres ``user`` may publish a notice or a story for."""
     centres = Organisation.objects.filter(kind__in=CENTRE_KINDS).order_by("name")
@@ -54,8 +60,7 @@ def represented_ids(user: Any) -> set[int]:
 
 
 def can_manage_notice(user: Any, notice: Notice) -> bool:
-    ids = centre_ids(user)
-    return ids is None or notice.publisher_id in ids
+    return writes_for(user, notice.publisher_id)
 
 
 def notices_visible_to(user: Any) -> QuerySet[Notice]:
@@ -82,8 +87,7 @@ def access_notice(*, user: Any, notice_id: Any, manage: bool = False) -> Notice:
 
 
 def can_manage_story(user: Any, story: Story) -> bool:
-    ids = centre_ids(user)
-    return ids is None or story.centre_id in ids
+    return writes_for(user, story.centre_id)
 
 
 def represents(user: Any, story: Story) -> bool:

@@ -110,8 +110,7 @@ def _shown(number: int) -> int | str:
 
 
 def _require_writer(actor: Any, centre_id: int) -> None:
-    ids = access.centre_ids(actor)
-    if ids is not None and centre_id not in ids:
+    if not access.writes_for(actor, centre_id):
         raise PermissionDenied
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -314,138 +315,98 @@ def story_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, "portal/story_form.html", form, story=story)
 
 
-@login_required
-@require_POST
-def story_request_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    story = access.access_story(user=request.user, story_id=pk, manage=True)
-    return _story_step(
-        request,
-        story,
-        lambda: services.story_request_consent(actor=request.user, story=story),
-        _("사례 기관에 게시 동의를 요청했습니다."),
-    )
+@dataclass(frozen=True)
+class StoryStep:
+    """One step of a story's consent and publication, taken with a button on its page."""
+
+    who: str  # "manage": the writing centre's staff; "represent": the organisation's people
+    run: Callable[[Any, Story, dict[str, Any]], Story]  # (actor, story, the form's data)
+    done: Any  # the message when it is done
+    prefix: str = ""  # the small form's prefix (its text box), or none: a plain button
+    form: Any = None
+
+
+STORY_STEPS: dict[str, StoryStep] = {
+    "request_consent": StoryStep(
+        "manage",
+        lambda actor, story, _data: services.story_request_consent(actor=actor, story=story),
+        gettext_lazy("사례 기관에 게시 동의를 요청했습니다."),
+    ),
+    "publish": StoryStep(
+        "manage",
+        lambda actor, story, _data: services.story_publish(actor=actor, story=story),
+        gettext_lazy("사례를 포털에 게시했습니다."),
+    ),
+    "consent": StoryStep(
+        "represent",
+        lambda actor, story, _data: services.story_consent(actor=actor, story=story),
+        gettext_lazy("게시에 동의했습니다. 동의는 언제든 철회할 수 있습니다."),
+    ),
+    "consent_record": StoryStep(
+        "manage",
+        lambda actor, story, data: services.story_consent_record(
+            actor=actor, story=story, note=data["note"]
+        ),
+        gettext_lazy("서면 동의를 기록했습니다. 이제 게시할 수 있습니다."),
+        "written",
+        WrittenConsentForm,
+    ),
+    "unpublish": StoryStep(
+        "manage",
+        lambda actor, story, data: services.story_unpublish(
+            actor=actor, story=story, reason=data["reason"]
+        ),
+        gettext_lazy("사례 게시를 중단했습니다. 동의는 그대로여서 다시 게시할 수 있습니다."),
+        "unpublish",
+        ReasonForm,
+    ),
+    "decline": StoryStep(
+        "represent",
+        lambda actor, story, data: services.story_decline(
+            actor=actor, story=story, reason=data["reason"]
+        ),
+        gettext_lazy("게시를 거절했습니다. 지원센터에 알렸습니다."),
+        "decline",
+        ReasonForm,
+    ),
+    "withdraw": StoryStep(
+        "represent",
+        lambda actor, story, data: services.story_withdraw_consent(
+            actor=actor, story=story, reason=data["reason"]
+        ),
+        gettext_lazy("동의를 철회했습니다. 사례는 포털에서 내려갔습니다."),
+        "withdraw",
+        ReasonForm,
+    ),
+}
 
 
 @login_required
 @require_POST
-def story_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    story = access.access_story(user=request.user, story_id=pk, manage=True)
-    return _story_step(
-        request,
-        story,
-        lambda: services.story_publish(actor=request.user, story=story),
-        _("사례를 포털에 게시했습니다."),
-    )
-
-
-@login_required
-@require_POST
-def story_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    story = access.access_story(user=request.user, story_id=pk, represent=True)
-    return _story_step(
-        request,
-        story,
-        lambda: services.story_consent(actor=request.user, story=story),
-        _("게시에 동의했습니다. 동의는 언제든 철회할 수 있습니다."),
-    )
-
-
-def _story_step(request: HttpRequest, story: Story, call: Callable[[], Story], done: str):
-    """A button's step: done (with a message), or refused with the reason as a message."""
+def story_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """A step of ``STORY_STEPS``: done (with a message); refused for the story's status (a
+    double click, a page left open) with the reason as a message on the story's page; or, for a
+    wrong field of its small form, the page again with the form's errors (400)."""
+    spec = STORY_STEPS[step]
+    story = access.access_story(user=request.user, story_id=pk, **{spec.who: True})
+    form = spec.form(request.POST, prefix=spec.prefix) if spec.form else None
+    if form is not None and not form.is_valid():
+        return _story_page(request, story, status=400, **{f"{spec.prefix}_form": form})
+    data = form.cleaned_data if form is not None else {}
     try:
-        story = call()
+        story = spec.run(request.user, story, data)
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError as exc:
+        if form is not None and not _status_refusal(exc):
+            apply_service_errors(form, exc)
+            return _story_page(request, story, status=400, **{f"{spec.prefix}_form": form})
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, done)
+        messages.success(request, str(spec.done))
     return redirect(story)
 
 
-def _story_form_step(
-    request: HttpRequest,
-    story: Story,
-    *,
-    form: Any,
-    form_name: str,
-    call: Callable[[dict[str, Any]], Story],
-    done: str,
-) -> HttpResponse:
-    """A step with a small form on the story's page: done; or, for a wrong field, the page
-    again with the form's errors (400); or, for a step the story's status no longer allows (a
-    double click, a page left open), the story's page with the reason, where the form may no
-    longer be offered."""
-    if form.is_valid():
-        saved = _save(form, lambda: call(form.cleaned_data))
-        if saved is not None:
-            messages.success(request, done)
-            return redirect(saved)
-        if form.non_field_errors():
-            messages.error(request, " ".join(form.non_field_errors()))
-            return redirect(story)
-    return _story_page(request, story, status=400, **{form_name: form})
-
-
-@login_required
-@require_POST
-def story_consent_record(request: HttpRequest, pk: int) -> HttpResponse:
-    story = access.access_story(user=request.user, story_id=pk, manage=True)
-    return _story_form_step(
-        request,
-        story,
-        form=WrittenConsentForm(request.POST, prefix="written"),
-        form_name="written_form",
-        call=lambda data: services.story_consent_record(
-            actor=request.user, story=story, note=data["note"]
-        ),
-        done=_("서면 동의를 기록했습니다. 이제 게시할 수 있습니다."),
-    )
-
-
-@login_required
-@require_POST
-def story_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
-    story = access.access_story(user=request.user, story_id=pk, manage=True)
-    return _story_form_step(
-        request,
-        story,
-        form=ReasonForm(request.POST, prefix="unpublish"),
-        form_name="unpublish_form",
-        call=lambda data: services.story_unpublish(
-            actor=request.user, story=story, reason=data["reason"]
-        ),
-        done=_("사례 게시를 중단했습니다. 동의는 그대로여서 다시 게시할 수 있습니다."),
-    )
-
-
-@login_required
-@require_POST
-def story_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    story = access.access_story(user=request.user, story_id=pk, represent=True)
-    return _story_form_step(
-        request,
-        story,
-        form=ReasonForm(request.POST, prefix="decline"),
-        form_name="decline_form",
-        call=lambda data: services.story_decline(
-            actor=request.user, story=story, reason=data["reason"]
-        ),
-        done=_("게시를 거절했습니다. 지원센터에 알렸습니다."),
-    )
-
-
-@login_required
-@require_POST
-def story_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    story = access.access_story(user=request.user, story_id=pk, represent=True)
-    return _story_form_step(
-        request,
-        story,
-        form=ReasonForm(request.POST, prefix="withdraw"),
-        form_name="withdraw_form",
-        call=lambda data: services.story_withdraw_consent(
-            actor=request.user, story=story, reason=data["reason"]
-        ),
-        done=_("동의를 철회했습니다. 사례는 포털에서 내려갔습니다."),
-    )
+def _status_refusal(exc: ValidationError) -> bool:
+    """A refusal of the step itself (the story's status), not of a field of its form."""
+    return set(getattr(exc, "error_dict", {})) <= {"status"}
