@@ -3,6 +3,7 @@ the demo stories loaded; every test runs in a transaction that is rolled back.""
 
 from __future__ import annotations
 
+import itertools
 import os
 from types import SimpleNamespace
 
@@ -95,6 +96,24 @@ def _organisation(name: str):
 @pytest.fixture
 def users(db):
     return _demo_users()
+
+
+_people = itertools.count(1)
+
+
+@pytest.fixture
+def person(db):
+    """person(language="ko", **fields) → a new active user with an e-mail address."""
+    from dure.accounts.models import User
+
+    def make(language: str = "ko", **fields):
+        n = next(_people)
+        fields.setdefault("email", f"person-{n}@example.com")
+        return User.objects.create_user(
+            username=f"person-{n}", preferred_language=language, **fields
+        )
+
+    return make
 
 
 @pytest.fixture

@@ -157,21 +157,6 @@ def admin(users):
 
 
 @pytest.fixture
-def person(db):
-    """person() → a new active user with an e-mail address (language "ko" unless given)."""
-    from dure.accounts.models import User
-
-    def make(language: str = "ko", **fields):
-        n = next(_serial)
-        fields.setdefault("email", f"portal-person-{n}@example.com")
-        return User.objects.create_user(
-            username=f"portal-person-{n}", preferred_language=language, **fields
-        )
-
-    return make
-
-
-@pytest.fixture
 def other_centre(db):
     return Organisation.objects.create(
         kind=OrganisationKind.SUPPORT_CENTRE, name="부산 협동조합 지원센터"

@@ -125,23 +125,6 @@ def daejeon_staff(db, daejeon):
 
 
 @pytest.fixture
-def person(db):
-    """person() → a new active user with an e-mail address (language "ko" unless given)."""
-    from dure.accounts.models import User
-
-    def make(language: str = "ko", **fields):
-        n = next(_serial)
-        return User.objects.create_user(
-            username=f"prog-person-{n}",
-            email=f"prog-person-{n}@example.com",
-            preferred_language=language,
-            **fields,
-        )
-
-    return make
-
-
-@pytest.fixture
 def new_program(staff, centre):
     """new_program(capacity=..., publish=True, **fields) → a programme of 과학기술인협동조합지원센터
     made through the services by its staff (published unless ``publish=False``)."""
