@@ -74,11 +74,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _settings_for_tests(settings, tmp_path):
     from django.core.cache import cache
+    from django.utils import translation
 
     # The page cache lives outside the database transaction that each test rolls back.
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
+    yield
+    # A request in English (the test client runs it in this thread, and the locale middleware
+    # leaves its language active) must not turn the next test's messages English.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _demo_users() -> dict:
